@@ -1,0 +1,43 @@
+/**
+ * What the doors know of a configured PostgreSQL server: its configuration as
+ * read (secrets never included) and the facts the engine last learnt about it.
+ */
+import { z } from 'zod';
+import { ServerName } from './names';
+
+export const Health = z.enum(['ok', 'warning', 'failed', 'unknown']);
+export type Health = z.infer<typeof Health>;
+
+export const ServerSummary = z.object({
+  name: ServerName,
+  description: z.string(),
+  active: z.boolean(),
+  backupMethod: z.enum(['rsync', 'postgres']),
+  /** conninfo with any password removed */
+  conninfo: z.string(),
+  configFile: z.string(),
+  isSandbox: z.boolean(),
+  systemId: z.string().nullable(),
+  pgVersion: z.string().nullable(),
+  health: Health,
+  backupCount: z.number().int().nonnegative(),
+  lastBackupAt: z.string().nullable(),
+});
+export type ServerSummary = z.infer<typeof ServerSummary>;
+
+export const ConfigWarning = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  option: z.string(),
+  message: z.string(),
+});
+export type ConfigWarning = z.infer<typeof ConfigWarning>;
+
+export const ServerProbe = z.object({
+  name: ServerName,
+  reachable: z.boolean(),
+  pgVersion: z.string().nullable(),
+  systemId: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type ServerProbe = z.infer<typeof ServerProbe>;

@@ -1,0 +1,44 @@
+/**
+ * THE list of channels: 'domain:verb' -> { input, output } schemas. Every door
+ * (Electron IPC, the serve host, the renderer's clients) is derived from this
+ * object; no other channel string exists in the code.
+ */
+import { z } from 'zod';
+import { JobId, ServerName } from '../domain/names';
+import { JobLogLine, JobSnapshot } from '../domain/job';
+import { ConfigWarning, ServerProbe, ServerSummary } from '../domain/server';
+
+const NoInput = z.object({}).strict();
+
+export const AppInfo = z.object({
+  version: z.string(),
+  home: z.string(),
+  configFile: z.string(),
+  transport: z.enum(['electron', 'http']),
+  warnings: z.array(ConfigWarning),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+export const JobRef = z.object({ jobId: JobId });
+export type JobRef = z.infer<typeof JobRef>;
+
+export const contract = {
+  'app:info': { input: NoInput, output: AppInfo },
+  'servers:list': { input: NoInput, output: z.array(ServerSummary) },
+  'servers:probe': { input: z.object({ server: ServerName }).strict(), output: ServerProbe },
+  'sandbox:create': { input: NoInput, output: JobRef },
+  'jobs:list': { input: NoInput, output: z.array(JobSnapshot) },
+  'jobs:logs': { input: z.object({ jobId: JobId }).strict(), output: z.array(JobLogLine) },
+  'jobs:cancel': { input: z.object({ jobId: JobId }).strict(), output: z.object({ cancelled: z.boolean() }) },
+} as const;
+
+export type Contract = typeof contract;
+export type ChannelName = keyof Contract;
+export type ChannelInput<C extends ChannelName> = z.input<Contract[C]['input']>;
+export type ChannelOutput<C extends ChannelName> = z.output<Contract[C]['output']>;
+
+export const channelNames = Object.keys(contract) as ChannelName[];
+
+export function isChannelName(value: unknown): value is ChannelName {
+  return typeof value === 'string' && Object.hasOwn(contract, value);
+}

@@ -1,0 +1,106 @@
+/**
+ * The catalog's schema, as numbered migrations applied in order inside one
+ * transaction each; PRAGMA user_version records the last one applied. Never edit
+ * a released migration: add the next one.
+ */
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'servers, backups, wal segments, timelines, jobs, check results, events',
+    sql: `
+      CREATE TABLE servers (
+        name        TEXT PRIMARY KEY,
+        system_id   TEXT,
+        pg_version  TEXT,
+        learnt_at   TEXT
+      );
+      CREATE TABLE backups (
+        server       TEXT NOT NULL,
+        backup_id    TEXT NOT NULL,
+        name         TEXT,
+        status       TEXT NOT NULL,
+        method       TEXT NOT NULL,
+        begin_time   TEXT NOT NULL,
+        end_time     TEXT,
+        begin_lsn    TEXT,
+        end_lsn      TEXT,
+        begin_wal    TEXT,
+        end_wal      TEXT,
+        timeline     INTEGER,
+        system_id    TEXT,
+        pg_version   TEXT,
+        size_bytes   INTEGER NOT NULL,
+        own_bytes    INTEGER,
+        wal_bytes    INTEGER,
+        keep         TEXT,
+        error        TEXT,
+        info_json    TEXT NOT NULL,
+        PRIMARY KEY (server, backup_id)
+      );
+      CREATE TABLE wal_segments (
+        server       TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        timeline     INTEGER NOT NULL,
+        size_bytes   INTEGER NOT NULL,
+        compression  TEXT,
+        archived_at  TEXT NOT NULL,
+        PRIMARY KEY (server, name)
+      ) WITHOUT ROWID;
+      CREATE INDEX wal_segments_by_timeline ON wal_segments (server, timeline, name);
+      CREATE TABLE timelines (
+        server       TEXT NOT NULL,
+        timeline     INTEGER NOT NULL,
+        parent       INTEGER,
+        switch_lsn   TEXT,
+        reason       TEXT,
+        PRIMARY KEY (server, timeline)
+      );
+      CREATE TABLE jobs (
+        id           TEXT PRIMARY KEY,
+        kind         TEXT NOT NULL,
+        server       TEXT,
+        title        TEXT NOT NULL,
+        state        TEXT NOT NULL,
+        phase        TEXT NOT NULL,
+        bytes_done   INTEGER NOT NULL,
+        bytes_total  INTEGER,
+        created_at   TEXT NOT NULL,
+        started_at   TEXT,
+        finished_at  TEXT,
+        error_json   TEXT
+      );
+      CREATE INDEX jobs_by_created ON jobs (created_at);
+      CREATE TABLE job_logs (
+        job_id       TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        seq          INTEGER NOT NULL,
+        at           TEXT NOT NULL,
+        level        TEXT NOT NULL,
+        message      TEXT NOT NULL,
+        PRIMARY KEY (job_id, seq)
+      );
+      CREATE TABLE check_results (
+        server       TEXT NOT NULL,
+        check_name   TEXT NOT NULL,
+        ok           INTEGER NOT NULL,
+        detail       TEXT NOT NULL,
+        hint         TEXT,
+        checked_at   TEXT NOT NULL,
+        PRIMARY KEY (server, check_name)
+      );
+      CREATE TABLE events (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        at           TEXT NOT NULL,
+        server       TEXT,
+        kind         TEXT NOT NULL,
+        message      TEXT NOT NULL
+      );
+    `,
+  },
+];
