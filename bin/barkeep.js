@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// The `barkeep` command: runs the TypeScript sources through tsx, so the
+// command line in a checkout is always the code you are reading.
+import { register } from 'tsx/esm/api';
+
+register();
+const { runCli } = await import('../src-main/cli/main.ts');
+process.exitCode = await runCli(process.argv.slice(2));

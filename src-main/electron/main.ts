@@ -1,0 +1,95 @@
+/**
+ * The Electron main process: one instance, one hardened window (context
+ * isolation, sandbox, no node integration, CSP, no navigation or new windows),
+ * the engine behind the contract, and a tray icon. All engine work is in engine/.
+ */
+import { app, BrowserWindow, Menu, Tray, nativeImage, session, shell, type IpcMainInvokeEvent } from 'electron';
+import path from 'node:path';
+import { createHandlers } from '../engine/contract-handlers';
+import { Engine } from '../engine/engine';
+import { resolveConfigFile } from '../engine/config/home';
+import { forwardEvents, routeContract } from './ipc-router';
+
+const contentSecurityPolicy =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+
+let mainWindow: BrowserWindow | null = null;
+let tray: Tray | null = null;
+
+function createWindow(appRoot: string): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 900,
+    minHeight: 600,
+    title: 'Barkeep',
+    icon: path.join(appRoot, 'assets', 'icon.png'),
+    show: false,
+    webPreferences: {
+      preload: path.join(appRoot, 'dist', 'main', 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  window.webContents.on('will-navigate', (event) => event.preventDefault());
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  window.once('ready-to-show', () => window.show());
+  void window.loadFile(path.join(appRoot, 'dist', 'renderer', 'index.html'));
+  return window;
+}
+
+function isTrustedSender(event: IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame;
+  return mainWindow !== null && event.sender === mainWindow.webContents && frame !== null && frame === mainWindow.webContents.mainFrame
+    && frame.url.startsWith('file://');
+}
+
+async function start(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  const appRoot = app.getAppPath();
+  const engine = Engine.open({ configFile: resolveConfigFile({ env: process.env }), createHome: true });
+  const handlers = createHandlers(engine, 'electron', app.getVersion());
+  routeContract(handlers, isTrustedSender);
+  forwardEvents((listener) => engine.onEvent(listener), () => BrowserWindow.getAllWindows());
+
+  await app.whenReady();
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+
+  mainWindow = createWindow(appRoot);
+  tray = new Tray(nativeImage.createFromPath(path.join(appRoot, 'assets', 'icon.png')).resize({ width: 16, height: 16 }));
+  tray.setToolTip('Barkeep');
+  tray.setContextMenu(Menu.buildFromTemplate([
+    { label: 'Show Barkeep', click: () => mainWindow?.show() },
+    { type: 'separator' },
+    { label: 'Quit', click: () => app.quit() },
+  ]));
+
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+  app.on('window-all-closed', () => {
+    // The archiver must keep running with the window closed; quitting is explicit (tray or menu).
+  });
+  app.on('before-quit', () => {
+    tray?.destroy();
+    void engine.close();
+  });
+}
+
+void start();

@@ -1,0 +1,55 @@
+/**
+ * The engine's side of the typed contract: one handler per channel, and the
+ * dispatch every door uses (validate input, call the handler, wrap the result
+ * or error in an envelope). Doors only move envelopes; they add no channels.
+ */
+import { contract, isChannelName, type ChannelName, type ChannelOutput, type Contract } from '../../shared/ipc/contract';
+import type { Envelope } from '../../shared/ipc/envelope';
+import { EngineError, toErrorPayload } from '../../shared/errors';
+import type { z } from 'zod';
+import type { Engine } from './engine';
+
+type ParsedInput<C extends ChannelName> = z.output<Contract[C]['input']>;
+export type Handlers = { [C in ChannelName]: (input: ParsedInput<C>) => Promise<ChannelOutput<C>> | ChannelOutput<C> };
+
+export function createHandlers(engine: Engine, transport: 'electron' | 'http', version: string): Handlers {
+  return {
+    'app:info': () => ({
+      version,
+      home: engine.home,
+      configFile: engine.config.configFile,
+      transport,
+      warnings: engine.config.warnings,
+    }),
+    'servers:list': () => engine.listServers(),
+    'servers:probe': ({ server }) => engine.probeServer(server),
+    'sandbox:create': () => ({ jobId: engine.startSandbox().id }),
+    'jobs:list': () => mergeJobs(engine),
+    'jobs:logs': ({ jobId }) => engine.jobs.logs(jobId) ?? engine.catalog.jobLogs(jobId),
+    'jobs:cancel': ({ jobId }) => ({ cancelled: engine.jobs.cancel(jobId) }),
+  };
+}
+
+/** Jobs of this process first, then the ones the catalog remembers from earlier runs. */
+function mergeJobs(engine: Engine): ChannelOutput<'jobs:list'> {
+  const live = engine.jobs.list();
+  const seen = new Set(live.map((job) => job.id));
+  return [...live, ...engine.catalog.recentJobs(100).filter((job) => !seen.has(job.id))];
+}
+
+export async function dispatch(handlers: Handlers, channel: unknown, rawInput: unknown): Promise<Envelope<unknown>> {
+  try {
+    if (!isChannelName(channel)) {
+      throw new EngineError('invalid-input', `unknown channel '${String(channel)}'`);
+    }
+    const parsed = contract[channel].input.safeParse(rawInput ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new EngineError('invalid-input', `invalid input for '${channel}' at '${issue?.path.join('.') ?? ''}': ${issue?.message ?? 'invalid'}`);
+    }
+    const handler = handlers[channel] as (input: unknown) => unknown;
+    return { ok: true, value: await handler(parsed.data) };
+  } catch (error) {
+    return { ok: false, error: toErrorPayload(error) };
+  }
+}

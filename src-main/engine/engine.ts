@@ -1,0 +1,178 @@
+/**
+ * The composition root of the engine: configuration, catalog and job queue,
+ * wired once and shared by every door (Electron, serve host, CLI). It owns their
+ * lifetimes; doors call its methods and never reach into the parts' files.
+ */
+import path from 'node:path';
+import type { JobEvent, PushEvent, InvalidateTopic } from '../../shared/ipc/events';
+import type { Health, ServerProbe, ServerSummary } from '../../shared/domain/server';
+import type { ServerName } from '../../shared/domain/names';
+import { EngineError } from '../../shared/errors';
+import { Catalog } from './catalog/catalog';
+import { rebuildCatalog, type RebuildReport } from './catalog/rebuild';
+import { ensureHome } from './config/home';
+import { loadConfig } from './config/load';
+import type { LoadedConfig, ServerConfig } from './config/load';
+import { JobQueue, type JobHandle } from './jobs/job-queue';
+import { connectPostgres, describeServer } from './postgres/connect';
+import { redactConninfo } from './postgres/conninfo';
+import { writeStoreIdentity } from './store/identity-file';
+import { createSandbox, type SandboxReport } from './sandbox/create-sandbox';
+
+export interface EngineOptions {
+  configFile: string;
+  /** create a default home when the configuration file does not exist (the app and `demo` do; listings do not) */
+  createHome?: boolean;
+  jobConcurrency?: number;
+}
+
+export class Engine {
+  readonly catalog: Catalog;
+  readonly jobs: JobQueue;
+  private currentConfig: LoadedConfig;
+  private readonly listeners = new Set<(event: PushEvent) => void>();
+
+  private constructor(config: LoadedConfig, catalog: Catalog, jobs: JobQueue) {
+    this.currentConfig = config;
+    this.catalog = catalog;
+    this.jobs = jobs;
+    jobs.onEvent((event: JobEvent) => this.emit({ kind: 'job', event }));
+  }
+
+  static open(options: EngineOptions): Engine {
+    const config = options.createHome ? ensureHome(options.configFile) : loadConfig(options.configFile);
+    const catalog = Catalog.open(catalogFile(config));
+    catalog.failAbandonedJobs(new Date().toISOString());
+    const jobs = new JobQueue({ concurrency: options.jobConcurrency ?? 2, recorder: catalog });
+    return new Engine(config, catalog, jobs);
+  }
+
+  get config(): LoadedConfig {
+    return this.currentConfig;
+  }
+
+  get home(): string {
+    return this.currentConfig.global.home;
+  }
+
+  reloadConfig(): LoadedConfig {
+    this.currentConfig = loadConfig(this.currentConfig.configFile);
+    this.invalidate('servers');
+    return this.currentConfig;
+  }
+
+  onEvent(listener: (event: PushEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  invalidate(topic: InvalidateTopic, server: ServerName | null = null): void {
+    this.emit({ kind: 'invalidate', topic, server });
+  }
+
+  server(name: string): ServerConfig {
+    const server = this.currentConfig.servers.find((candidate) => candidate.name === name);
+    if (!server) {
+      const known = this.currentConfig.servers.map((candidate) => candidate.name).join(', ') || 'none';
+      throw new EngineError('server-unknown', `unknown server '${name}' (configured: ${known})`,
+        `add a [${name}] section in ${this.currentConfig.global.configurationFilesDirectory}, or run \`barkeep list-servers\``);
+    }
+    return server;
+  }
+
+  listServers(): ServerSummary[] {
+    return this.currentConfig.servers.map((server) => this.summarise(server));
+  }
+
+  /** Connects to a server, learns its version and system identifier, and remembers them. */
+  async probeServer(name: string, signal?: AbortSignal): Promise<ServerProbe> {
+    const server = this.server(name);
+    let client;
+    try {
+      client = await connectPostgres(server.conninfo, { signal, timeoutMs: 10_000, applicationName: 'barkeep' });
+      const facts = await describeServer(client);
+      const learntAt = new Date().toISOString();
+      this.catalog.upsertServerFacts({ name: server.name, systemId: facts.systemId, pgVersion: facts.version, learntAt });
+      writeStoreIdentity(server, { systemId: facts.systemId, pgVersion: facts.version, learntAt });
+      this.invalidate('servers', server.name);
+      return { name: server.name, reachable: true, pgVersion: facts.version, systemId: facts.systemId, error: null };
+    } catch (error) {
+      if (!(error instanceof EngineError) || error.code !== 'postgres-unreachable') throw error;
+      return { name: server.name, reachable: false, pgVersion: null, systemId: null, error: error.message };
+    } finally {
+      await client?.end().catch(() => undefined);
+    }
+  }
+
+  /** Creates (or reuses and starts) the local sandbox cluster and registers it as server `sandbox`. */
+  startSandbox(): JobHandle<SandboxReport> {
+    return this.jobs.submit({
+      kind: 'sandbox',
+      server: null,
+      title: 'create the sandbox server',
+      run: async (ctx) => {
+        const report = await createSandbox(this.currentConfig, ctx);
+        this.reloadConfig();
+        ctx.progress({ phase: 'probing' });
+        const probe = await this.probeServer(report.serverName, ctx.signal);
+        if (!probe.reachable) {
+          throw new EngineError('sandbox-failed', `the sandbox server does not answer: ${probe.error ?? 'unknown reason'}`,
+            `look at ${report.logFile}`);
+        }
+        return { ...report, pgVersion: probe.pgVersion, systemId: probe.systemId };
+      },
+    });
+  }
+
+  rebuildCatalog(): RebuildReport {
+    const report = rebuildCatalog(this.catalog.file, this.currentConfig.servers);
+    this.invalidate('servers');
+    this.invalidate('backups');
+    return report;
+  }
+
+  async close(): Promise<void> {
+    await this.jobs.cancelAll();
+    this.listeners.clear();
+    this.catalog.close();
+  }
+
+  private summarise(server: ServerConfig): ServerSummary {
+    const facts = this.catalog.serverFacts(server.name);
+    const stats = this.catalog.backupStats(server.name);
+    return {
+      name: server.name,
+      description: server.description,
+      active: server.active,
+      backupMethod: server.backupMethod,
+      conninfo: redactConninfo(server.conninfo),
+      configFile: server.file,
+      isSandbox: server.sandboxDataDirectory !== null,
+      systemId: facts?.systemId ?? null,
+      pgVersion: facts?.pgVersion ?? null,
+      health: this.health(server.name),
+      backupCount: stats.count,
+      lastBackupAt: stats.lastEndTime,
+    };
+  }
+
+  private health(server: string): Health {
+    const results = this.catalog.checkResults(server);
+    if (results.length === 0) return 'unknown';
+    return results.every((result) => result.ok) ? 'ok' : 'failed';
+  }
+
+  private emit(event: PushEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error('barkeep: an event listener failed:', error);
+      }
+    }
+  }
+}
+
+export function catalogFile(config: LoadedConfig): string {
+  return path.join(config.global.home, 'catalog.db');
+}
