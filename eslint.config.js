@@ -55,6 +55,13 @@ export default tseslint.config(
     },
   },
   {
+    // Unit tests beside renderer and shared code run under node's test runner.
+    files: ['src-renderer/**/*.test.ts', 'shared/**/*.test.ts'],
+    rules: {
+      'barkeep/boundaries': ['error', { zones: zones.map((zone) => ({ ...zone, forbidNodeBuiltins: false, forbidFolders: zone.forbidFolders.filter((folder) => folder !== 'test') })) }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off', '@typescript-eslint/consistent-type-imports': 'off' },
   },

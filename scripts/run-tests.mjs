@@ -20,7 +20,7 @@ function findTests(dir) {
 }
 
 const groups = {
-  unit: [...findTests('shared'), ...findTests('src-main')],
+  unit: [...findTests('shared'), ...findTests('src-main'), ...findTests('src-renderer')],
   integration: findTests('test/integration'),
   e2e: findTests('test/e2e'),
 };

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { JobId, ServerName } from '../domain/names';
 import { JobLogLine, JobSnapshot } from '../domain/job';
 import { ConfigWarning, ServerProbe, ServerSummary } from '../domain/server';
+import { channelNames, isChannelName, type ChannelName } from './channels';
 
 const NoInput = z.object({}).strict();
 
@@ -30,15 +31,13 @@ export const contract = {
   'jobs:list': { input: NoInput, output: z.array(JobSnapshot) },
   'jobs:logs': { input: z.object({ jobId: JobId }).strict(), output: z.array(JobLogLine) },
   'jobs:cancel': { input: z.object({ jobId: JobId }).strict(), output: z.object({ cancelled: z.boolean() }) },
-} as const;
+} as const satisfies Record<ChannelName, { input: z.ZodType; output: z.ZodType }>;
 
 export type Contract = typeof contract;
-export type ChannelName = keyof Contract;
+// Every contract key is in channels.ts (checked by `satisfies` above) and every name there has a schema here:
+const everyChannelHasSchemas: Record<ChannelName, unknown> = contract;
+void everyChannelHasSchemas;
 export type ChannelInput<C extends ChannelName> = z.input<Contract[C]['input']>;
 export type ChannelOutput<C extends ChannelName> = z.output<Contract[C]['output']>;
 
-export const channelNames = Object.keys(contract) as ChannelName[];
-
-export function isChannelName(value: unknown): value is ChannelName {
-  return typeof value === 'string' && Object.hasOwn(contract, value);
-}
+export { channelNames, isChannelName, type ChannelName };

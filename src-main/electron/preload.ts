@@ -4,7 +4,7 @@
  * sees ipcRenderer itself, only these functions.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import { channelNames, isChannelName } from '../../shared/ipc/contract';
+import { channelNames, isChannelName } from '../../shared/ipc/channels';
 
 const pushEventChannel = 'barkeep:event';
 

@@ -1,0 +1,19 @@
+/**
+ * The channel names alone, free of schemas, for the preload (which must stay
+ * small). contract.ts is checked against this list at compile time both ways.
+ */
+export const channelNames = [
+  'app:info',
+  'servers:list',
+  'servers:probe',
+  'sandbox:create',
+  'jobs:list',
+  'jobs:logs',
+  'jobs:cancel',
+] as const;
+
+export type ChannelName = (typeof channelNames)[number];
+
+export function isChannelName(value: unknown): value is ChannelName {
+  return typeof value === 'string' && (channelNames as readonly string[]).includes(value);
+}

@@ -1,0 +1,286 @@
+/**
+ * The Transport interface over SSH (ssh2): exec channels for commands, one
+ * SFTP session for stat/list/read/write. Host keys are always checked against
+ * a pinned known_hosts file; there is deliberately no way to turn that off.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
+import ssh2 from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
+import { EngineError } from '../../../shared/errors';
+import {
+  checkHostKey, fingerprintSha256, formatKnownHostsLine, listKnownKeyTypes, parseKnownHosts,
+} from './known-hosts';
+import type { HostKeyVerdict } from './known-hosts';
+import { feedStdin, readFileType, wrapUntilClosed } from './transport';
+import type { DirEntry, ExecOptions, ExecResult, ExecStream, FileStat, Transport } from './transport';
+
+export interface SshTarget {
+  host: string;
+  /** Default 22. */
+  port?: number;
+  username: string;
+  privateKey?: Buffer | string;
+  privateKeyPath?: string;
+  passphrase?: string;
+  knownHostsFile: string;
+  signal?: AbortSignal;
+  /** Default 20 s. */
+  readyTimeoutMs?: number;
+}
+
+const sftpNoSuchFile = 2;
+const defaultHostKeyAlgorithms: ServerHostKeyAlgorithm[] = [
+  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
+  'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
+];
+
+/** Connects, authenticates with a key and checks the host key; the caller must close() it. */
+export async function openSshTransport(target: SshTarget): Promise<Transport> {
+  const port = target.port ?? 22;
+  const where = `${target.username}@${target.host}:${port}`;
+  const privateKey = await loadPrivateKey(target, where);
+  const knownHosts = parseKnownHosts(await readKnownHosts(target.knownHostsFile));
+  let verdict: { result: HostKeyVerdict; keyBlob: Buffer } | null = null;
+  const config: ConnectConfig = {
+    host: target.host,
+    port,
+    username: target.username,
+    privateKey,
+    ...(target.passphrase === undefined ? {} : { passphrase: target.passphrase }),
+    readyTimeout: target.readyTimeoutMs ?? 20_000,
+    // Ask for the key types already pinned first, as OpenSSH does, so a host
+    // with several keys presents the one we know.
+    algorithms: { serverHostKey: orderHostKeyAlgorithms(listKnownKeyTypes(knownHosts, target.host, port)) },
+    hostVerifier: (keyBlob: Buffer) => {
+      const result = checkHostKey(knownHosts, target.host, port, keyBlob);
+      verdict = { result, keyBlob };
+      return result.kind === 'match';
+    },
+  };
+  if (target.signal?.aborted) throw cancelled(where);
+
+  const client = new ssh2.Client();
+  await new Promise<void>((resolve, reject) => {
+    const abort = (): void => {
+      client.end();
+      reject(cancelled(where));
+    };
+    target.signal?.addEventListener('abort', abort, { once: true });
+    client.once('ready', () => {
+      target.signal?.removeEventListener('abort', abort);
+      resolve();
+    });
+    client.once('error', (error: Error & { level?: string }) => {
+      target.signal?.removeEventListener('abort', abort);
+      client.end();
+      reject(translateConnectError(error, verdict, target, port, where));
+    });
+    client.connect(config);
+  });
+  // Later connection errors surface through the failing operation.
+  client.on('error', () => {});
+  return createSshTransport(client, where);
+}
+
+function createSshTransport(client: Client, where: string): Transport {
+  let sftpSession: Promise<SFTPWrapper> | null = null;
+  const openSftp = (): Promise<SFTPWrapper> => {
+    sftpSession ??= new Promise((resolve, reject) => {
+      client.sftp((error, sftp) => (error ? reject(sshFailed(`unable to start sftp on ${where}`, error)) : resolve(sftp)));
+    });
+    return sftpSession;
+  };
+
+  const execStream = async (command: string, opts: { signal?: AbortSignal } = {}): Promise<ExecStream> => {
+    if (opts.signal?.aborted) throw cancelled(where);
+    const channel = await new Promise<ClientChannel>((resolve, reject) => {
+      client.exec(command, (error, opened) => (error ? reject(sshFailed(`unable to run a command on ${where}`, error)) : resolve(opened)));
+    });
+    const abort = (): void => {
+      channel.signal('TERM');
+      channel.close();
+    };
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    const done = new Promise<{ code: number; signal: string | null }>((resolve, reject) => {
+      let exit: { code: number; signal: string | null } = { code: -1, signal: null };
+      channel.on('exit', (code: number | null, signal?: string) => {
+        exit = { code: code ?? -1, signal: signal ?? null };
+      });
+      channel.once('close', () => {
+        opts.signal?.removeEventListener('abort', abort);
+        if (opts.signal?.aborted) reject(cancelled(where));
+        else resolve(exit);
+      });
+    });
+    return { stdin: channel, stdout: channel, stderr: channel.stderr, done };
+  };
+
+  const exec = async (command: string, opts: ExecOptions = {}): Promise<ExecResult> => {
+    const running = await execStream(command, opts.signal ? { signal: opts.signal } : {});
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    running.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    running.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    feedStdin(running.stdin, opts.stdin);
+    const { code, signal } = await running.done;
+    return { code, signal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
+  };
+
+  const stat = async (file: string): Promise<FileStat | null> => {
+    const sftp = await openSftp();
+    return new Promise((resolve, reject) => {
+      sftp.stat(file, (error, stats) => {
+        if (!error) resolve(toFileStat(stats));
+        else if ((error as { code?: unknown }).code === sftpNoSuchFile) resolve(null);
+        else reject(ioFailed(`unable to stat '${file}' on ${where}`, error));
+      });
+    });
+  };
+
+  const list = async (dir: string): Promise<DirEntry[]> => {
+    const sftp = await openSftp();
+    return new Promise((resolve, reject) => {
+      sftp.readdir(dir, (error, entries) => {
+        if (error) return reject(ioFailed(`unable to list folder '${dir}' on ${where}`, error));
+        const listed = entries
+          .filter((entry) => entry.filename !== '.' && entry.filename !== '..')
+          .map((entry) => ({ name: entry.filename, ...toFileStat(entry.attrs) }));
+        resolve(listed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+      });
+    });
+  };
+
+  const readStream = async (file: string, opts: { start?: number } = {}): Promise<Readable> => {
+    const sftp = await openSftp();
+    return waitUntilOpen(sftp.createReadStream(file, { start: opts.start ?? 0 }), `unable to open '${file}' on ${where}`);
+  };
+
+  const writeStream = async (file: string, mode = 0o600): Promise<Writable> => {
+    const sftp = await openSftp();
+    const stream = await waitUntilOpen(sftp.createWriteStream(file, { flags: 'w', mode }), `unable to create '${file}' on ${where}`);
+    return wrapUntilClosed(stream);
+  };
+
+  const close = async (): Promise<void> => {
+    if (sftpSession) (await sftpSession.catch(() => null))?.end();
+    await new Promise<void>((resolve) => {
+      client.once('close', () => resolve());
+      client.end();
+      // A connection already gone emits no second 'close'.
+      setTimeout(resolve, 2_000).unref();
+    });
+  };
+
+  return { description: `ssh ${where}`, exec, execStream, stat, list, readStream, writeStream, close };
+}
+
+async function loadPrivateKey(target: SshTarget, where: string): Promise<Buffer | string> {
+  let key = target.privateKey;
+  if (key === undefined) {
+    if (!target.privateKeyPath) {
+      throw new EngineError('ssh-auth-failed', `no private key given for ${where}`, 'set the ssh private key file for this server');
+    }
+    try {
+      key = await readFile(target.privateKeyPath);
+    } catch (error) {
+      throw ioFailed(`unable to read ssh private key '${target.privateKeyPath}'`, error);
+    }
+  }
+  const parsed = ssh2.utils.parseKey(key, target.passphrase);
+  if (parsed instanceof Error) {
+    throw new EngineError(
+      'ssh-auth-failed',
+      `unable to load ssh private key for ${where}: ${parsed.message.toLowerCase()}`,
+      'check the key file and its passphrase',
+    );
+  }
+  // ssh2 parses the key again itself (with the passphrase); this only validated it.
+  return key;
+}
+
+async function readKnownHosts(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw ioFailed(`unable to read known_hosts file '${file}'`, error);
+  }
+}
+
+function orderHostKeyAlgorithms(knownKeyTypes: string[]): ServerHostKeyAlgorithm[] {
+  const wanted = knownKeyTypes.flatMap((type) =>
+    type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type],
+  );
+  const first = defaultHostKeyAlgorithms.filter((algorithm) => wanted.includes(algorithm));
+  const rest = defaultHostKeyAlgorithms.filter((algorithm) => !wanted.includes(algorithm));
+  return [...first, ...rest];
+}
+
+function translateConnectError(
+  error: Error & { level?: string; code?: unknown },
+  verdict: { result: HostKeyVerdict; keyBlob: Buffer } | null,
+  target: SshTarget,
+  port: number,
+  where: string,
+): EngineError {
+  if (verdict && verdict.result.kind !== 'match') {
+    const fingerprint = fingerprintSha256(verdict.keyBlob);
+    if (verdict.result.kind === 'unknown') {
+      return new EngineError(
+        'ssh-host-key-unknown',
+        `ssh host key of ${target.host}:${port} is not known: the server presented ${fingerprint}`,
+        `compare this fingerprint with \`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub\` run on the server, then add this line to '${target.knownHostsFile}': ${formatKnownHostsLine(target.host, port, verdict.keyBlob)}`,
+        { cause: error },
+      );
+    }
+    const { revoked, lineNumbers } = verdict.result;
+    return new EngineError(
+      'ssh-host-key-mismatch',
+      `ssh host key of ${target.host}:${port} does not match the pinned key${revoked ? ' (it is revoked)' : ''}: the server presented ${fingerprint}; someone may be intercepting the connection (man-in-the-middle), or the host key was changed`,
+      `do not connect until you have confirmed the new key with the server's administrator; if the change is legitimate, replace line ${lineNumbers.join(', ')} of '${target.knownHostsFile}'`,
+      { cause: error },
+    );
+  }
+  if (error.level === 'client-authentication') {
+    return new EngineError(
+      'ssh-auth-failed',
+      `ssh authentication failed for ${where}`,
+      `add the public key to ~${target.username}/.ssh/authorized_keys on ${target.host}, and check the user name`,
+      { cause: error },
+    );
+  }
+  if (error.level === 'client-timeout') {
+    return sshFailed(`ssh connection to ${where} timed out`, error, `check that ${target.host}:${port} is reachable and runs sshd`);
+  }
+  return sshFailed(`unable to connect over ssh to ${where}`, error, `check that sshd runs on ${target.host}:${port}`);
+}
+
+function waitUntilOpen<T extends Readable | Writable>(stream: T, message: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error): void => reject(ioFailed(message, error));
+    stream.once('error', fail);
+    stream.once('ready', () => {
+      stream.off('error', fail);
+      resolve(stream);
+    });
+  });
+}
+
+function toFileStat(attrs: { size: number; mtime: number; mode: number }): FileStat {
+  return { size: attrs.size, mtime: new Date(attrs.mtime * 1000), mode: attrs.mode & 0o7777, type: readFileType(attrs.mode) };
+}
+
+function sshFailed(message: string, error: unknown, hint?: string): EngineError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new EngineError('ssh-failed', `${message}: ${reason}`, hint, { cause: error });
+}
+
+function ioFailed(message: string, error: unknown): EngineError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new EngineError('io-failed', `${message}: ${reason.toLowerCase()}`, 'check the path and its permissions', { cause: error });
+}
+
+function cancelled(where: string): EngineError {
+  return new EngineError('cancelled', `ssh connection to ${where} was cancelled`);
+}

@@ -1,0 +1,51 @@
+/**
+ * Connects pushed events and the connection state to the store: job events
+ * are upserted, invalidations and finished jobs refetch the slices they touch,
+ * and a restored connection refetches everything, since events may have been missed.
+ */
+import type { BarkeepClient } from '../../shared/ipc/client';
+import type { InvalidateTopic } from '../../shared/ipc/events';
+import type { BarkeepStore } from '../store/barkeep-store';
+import type { RendererTransport } from './transport/renderer-transport';
+
+export function wireEvents(store: BarkeepStore, client: BarkeepClient, transport: RendererTransport): () => void {
+  const stopEvents = client.onEvent((event) => {
+    if (event.kind !== 'job') {
+      invalidate(store, event.topic);
+      return;
+    }
+    store.getState().receiveJobEvent(event.event);
+    // A finished job (a sandbox created, a backup taken) changes servers; main invalidates too,
+    // but refetching here keeps the empty state from waiting on it. Refreshes coalesce, so this costs at most one call.
+    if (event.event.type === 'succeeded') void store.getState().refreshServers();
+  });
+  const stopConnection = transport.onConnection((connection) => {
+    const state = store.getState();
+    state.setConnection(connection);
+    // Before boot is ready, boot's own fetches are the first sync.
+    if (connection === 'live' && state.bootState === 'ready') state.resync();
+  });
+  return () => {
+    stopEvents();
+    stopConnection();
+  };
+}
+
+function invalidate(store: BarkeepStore, topic: InvalidateTopic): void {
+  const state = store.getState();
+  switch (topic) {
+    // A server's summary carries its health, backup count and last backup.
+    case 'servers':
+    case 'backups':
+    case 'checks':
+      void state.refreshServers();
+      return;
+    case 'jobs':
+      void state.refreshJobs();
+      return;
+    // No slice holds disk usage or WAL yet; their views arrive with later issues.
+    case 'disk':
+    case 'wal':
+      return;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The servers table: one row per configured server with its health, method,
+ * PostgreSQL facts, backups, and a Probe button whose result shows in the row.
+ * Each row selects its own probe state, so probing one re-renders one row.
+ */
+import type { ServerSummary } from '../../../shared/domain/server';
+import { useBarkeep } from '../../app/store-context';
+import { useNow } from '../../app/use-now';
+import { formatAge } from './backup-age';
+import { HealthBadge } from './health-badge';
+import { ProbeResult } from './probe-result';
+
+export function ServerTable({ servers }: { servers: readonly ServerSummary[] }) {
+  const now = useNow();
+  return (
+    <div className="table-wrap">
+      <table className="data-table server-table">
+        <thead>
+          <tr>
+            <th scope="col">Server</th>
+            <th scope="col">Health</th>
+            <th scope="col">Method</th>
+            <th scope="col">PostgreSQL</th>
+            <th scope="col">System id</th>
+            <th scope="col" className="numeric">Backups</th>
+            <th scope="col">Last backup</th>
+            <th scope="col">Probe</th>
+          </tr>
+        </thead>
+        <tbody>
+          {servers.map((server) => (
+            <ServerRow key={server.name} server={server} now={now} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function ServerRow({ server, now }: { server: ServerSummary; now: number }) {
+  const probe = useBarkeep((state) => state.probes[server.name]);
+  const probeServer = useBarkeep((state) => state.probeServer);
+  const probing = probe?.status === 'running';
+  return (
+    <tr data-testid={`server-row-${server.name}`} className={server.active ? undefined : 'inactive'}>
+      <th scope="row" className="server-cell">
+        <div className="server-name">
+          <span className="mono">{server.name}</span>
+          {server.isSandbox && (
+            <span className="tag tag-sandbox" data-testid={`server-sandbox-${server.name}`}>
+              sandbox
+            </span>
+          )}
+          {!server.active && <span className="tag tag-inactive">inactive</span>}
+        </div>
+        {server.description !== '' && <div className="server-description">{server.description}</div>}
+        <div className="conninfo mono" title={`conninfo from ${server.configFile}`}>
+          {server.conninfo}
+        </div>
+      </th>
+      <td>
+        <HealthBadge health={server.health} testId={`server-health-${server.name}`} />
+      </td>
+      <td>{server.backupMethod}</td>
+      <td>{server.pgVersion ?? <NotKnown />}</td>
+      <td className="mono">{server.systemId ?? <NotKnown />}</td>
+      <td className="numeric">{server.backupCount}</td>
+      <td title={server.lastBackupAt ?? undefined}>{formatAge(server.lastBackupAt, now)}</td>
+      <td className="probe-cell">
+        <button
+          type="button"
+          className="button button-small"
+          onClick={() => void probeServer(server.name)}
+          disabled={probing}
+          aria-label={`${probing ? 'Probing' : 'Probe'} ${server.name}`}
+          data-testid={`probe-${server.name}`}
+        >
+          {probing ? 'Probing…' : 'Probe'}
+        </button>
+        <ProbeResult probe={probe} testId={`probe-result-${server.name}`} />
+      </td>
+    </tr>
+  );
+}
+
+function NotKnown() {
+  return (
+    <span className="muted nowrap" title="learnt the first time Barkeep reaches the server">
+      not known
+    </span>
+  );
+}

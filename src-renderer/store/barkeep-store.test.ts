@@ -1,0 +1,207 @@
+/**
+ * The store against the real contract client over an in-memory transport:
+ * boot, invalidation refetches, job events, and how errors surface (toast,
+ * inline, or fatal for a rejected token).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { JobSnapshot } from '../../shared/domain/job';
+import type { ServerSummary } from '../../shared/domain/server';
+import type { ErrorPayload } from '../../shared/errors';
+import { createClient } from '../../shared/ipc/client';
+import type { ChannelName } from '../../shared/ipc/contract';
+import type { PushEvent } from '../../shared/ipc/events';
+import { wireEvents } from '../app/event-wiring';
+import type { ConnectionState, RendererTransport } from '../app/transport/renderer-transport';
+import { createBarkeepStore } from './barkeep-store';
+
+type Handlers = Partial<Record<ChannelName, (input: unknown) => unknown>>;
+
+function memoryDoor(handlers: Handlers) {
+  const listeners = new Set<(raw: unknown) => void>();
+  const connectionListeners = new Set<(state: ConnectionState) => void>();
+  const calls: string[] = [];
+  const transport: RendererTransport = {
+    kind: 'http',
+    async call(channel, input) {
+      calls.push(channel);
+      const handler = handlers[channel];
+      if (handler === undefined) return { ok: false, error: { code: 'internal', message: `no handler for ${channel}` } };
+      try {
+        return { ok: true, value: handler(input) };
+      } catch (error) {
+        return { ok: false, error: error as ErrorPayload };
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    onConnection(listener) {
+      connectionListeners.add(listener);
+      listener('connecting');
+      return () => connectionListeners.delete(listener);
+    },
+  };
+  const client = createClient(transport);
+  const store = createBarkeepStore({ client, transportKind: 'http' });
+  wireEvents(store, client, transport);
+  return {
+    store,
+    calls,
+    push: (event: PushEvent) => listeners.forEach((listener) => listener(event)),
+    setConnection: (state: ConnectionState) => connectionListeners.forEach((listener) => listener(state)),
+  };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+const info = { version: '0.1.0', home: '/tmp/home', configFile: '/tmp/home/barkeep.conf', transport: 'http', warnings: [] };
+
+function server(name: string): ServerSummary {
+  return {
+    name,
+    description: '',
+    active: true,
+    backupMethod: 'postgres',
+    conninfo: 'host=127.0.0.1',
+    configFile: `/tmp/home/conf.d/${name}.conf`,
+    isSandbox: name === 'sandbox',
+    systemId: null,
+    pgVersion: null,
+    health: 'unknown',
+    backupCount: 0,
+    lastBackupAt: null,
+  } as ServerSummary;
+}
+
+function sandboxJob(changes: Partial<JobSnapshot> = {}): JobSnapshot {
+  return {
+    id: 'sandbox-000001',
+    kind: 'sandbox',
+    server: null,
+    title: 'Create the sandbox server',
+    state: 'running',
+    phase: 'initdb',
+    bytesDone: 0,
+    bytesTotal: null,
+    createdAt: '2026-11-24T03:00:00.000Z',
+    startedAt: '2026-11-24T03:00:01.000Z',
+    finishedAt: null,
+    error: null,
+    ...changes,
+  } as JobSnapshot;
+}
+
+test('boot loads app:info and the servers, then the jobs; invalidations refetch', async () => {
+  let servers: ServerSummary[] = [];
+  const door = memoryDoor({
+    'app:info': () => info,
+    'servers:list': () => servers,
+    'jobs:list': () => [],
+  });
+  await door.store.getState().boot();
+  await settle();
+  const state = door.store.getState();
+  assert.equal(state.bootState, 'ready');
+  assert.equal(state.info?.home, '/tmp/home');
+  assert.equal(state.jobsLoaded, true);
+
+  servers = [server('sandbox')];
+  door.push({ kind: 'invalidate', topic: 'servers', server: null });
+  await settle();
+  assert.deepEqual(
+    door.store.getState().servers.map((entry) => entry.name),
+    ['sandbox'],
+  );
+});
+
+test('a restored connection after boot refetches what events may have missed', async () => {
+  const door = memoryDoor({ 'app:info': () => info, 'servers:list': () => [], 'jobs:list': () => [] });
+  door.setConnection('live');
+  await door.store.getState().boot();
+  await settle();
+  door.calls.length = 0;
+  door.setConnection('reconnecting');
+  door.setConnection('live');
+  await settle();
+  assert.deepEqual(door.calls.sort(), ['jobs:list', 'servers:list']);
+});
+
+test('job events upsert snapshots and extend the logs of an opened job', async () => {
+  const door = memoryDoor({
+    'jobs:logs': () => [{ at: '2026-11-24T03:00:01.000Z', level: 'info', message: 'running initdb' }],
+  });
+  const job = sandboxJob();
+  door.push({ kind: 'job', event: { type: 'started', job } });
+  await door.store.getState().loadJobLogs(job.id);
+  door.push({
+    kind: 'job',
+    event: { type: 'log', job, line: { at: '2026-11-24T03:00:02.000Z', level: 'warn', message: 'slow disk' } },
+  });
+  door.push({ kind: 'job', event: { type: 'succeeded', job: sandboxJob({ state: 'succeeded', phase: 'done' }) } });
+  const state = door.store.getState();
+  assert.equal(state.jobsById[job.id]?.state, 'succeeded');
+  assert.deepEqual(
+    state.jobLogs[job.id]?.lines.map((line) => line.message),
+    ['running initdb', 'slow disk'],
+  );
+});
+
+test('an engine error becomes a toast with its code and hint; a probe error shows in the row', async () => {
+  const failure: ErrorPayload = {
+    code: 'postgres-unreachable',
+    message: "unable to connect to server 'sandbox'",
+    hint: 'start the sandbox cluster',
+  };
+  const door = memoryDoor({
+    'servers:list': () => {
+      throw failure;
+    },
+    'servers:probe': () => {
+      throw failure;
+    },
+  });
+  await door.store.getState().refreshServers();
+  const [toast] = door.store.getState().toasts;
+  assert.equal(toast?.code, 'postgres-unreachable');
+  assert.equal(toast?.hint, 'start the sandbox cluster');
+  assert.equal(toast?.title, 'Could not refresh the list of servers');
+
+  await door.store.getState().probeServer('sandbox');
+  const probe = door.store.getState().probes['sandbox'];
+  assert.equal(probe?.status === 'failed' && probe.problem.message, "unable to connect to server 'sandbox'");
+});
+
+test('a rejected token is fatal, at boot or later', async () => {
+  const unauthorized: ErrorPayload = { code: 'unauthorized', message: 'this page needs the token printed by `barkeep serve`' };
+  const door = memoryDoor({
+    'app:info': () => {
+      throw unauthorized;
+    },
+    'servers:list': () => [],
+    'jobs:list': () => {
+      throw unauthorized;
+    },
+  });
+  await door.store.getState().boot();
+  assert.equal(door.store.getState().bootState, 'error');
+  assert.equal(door.store.getState().fatalProblem?.code, 'unauthorized');
+
+  const later = memoryDoor({
+    'jobs:list': () => {
+      throw unauthorized;
+    },
+  });
+  await later.store.getState().refreshJobs();
+  assert.equal(later.store.getState().bootState, 'error');
+  assert.deepEqual(later.store.getState().toasts, []);
+});
+
+test('a reply that breaks the contract is named as such, not dumped', async () => {
+  const door = memoryDoor({ 'app:info': () => ({ version: 1 }), 'servers:list': () => [] });
+  await door.store.getState().boot();
+  const problem = door.store.getState().fatalProblem;
+  assert.equal(problem?.code, 'internal');
+  assert.match(problem?.message ?? '', /did not match the contract/);
+});

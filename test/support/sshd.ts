@@ -1,0 +1,160 @@
+/**
+ * A private OpenSSH server for integration tests: 127.0.0.1 on a free port,
+ * generated ed25519 host and client keys, login as `postgres` by key only, SFTP
+ * enabled. Usage:
+ *   const sshd = await startTestSshd();
+ *   after(() => sshd.stop());   // idempotent; also runs at process exit
+ */
+import { spawn, execFile } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { formatKnownHostsLine } from '../../src-main/engine/transport/known-hosts';
+import { freePort, waitForPort } from './free-port';
+import { makeTempDir, registerExitCleanup, removeTempDir } from './temp-dir';
+
+const run = promisify(execFile);
+const sshdBinary = '/usr/sbin/sshd';
+const startAttempts = 3;
+
+export interface TestSshd {
+  host: '127.0.0.1';
+  port: number;
+  username: 'postgres';
+  /** The client's ed25519 private key (0600, owned by this process's user). */
+  privateKeyPath: string;
+  /** known_hosts pinning the server's real host key for [127.0.0.1]:port. */
+  knownHostsFile: string;
+  /** The folder holding keys, config and known_hosts files. */
+  rootDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts sshd and waits until its port accepts connections. */
+export async function startTestSshd(): Promise<TestSshd> {
+  await run('install', ['-d', '-m', '0755', '/run/sshd']);
+  const rootDir = await makeTempDir('sshd');
+  // sshd reads AuthorizedKeysFile as the logged-in user (postgres): let it in.
+  await chmod(rootDir, 0o755);
+  const hostKey = path.join(rootDir, 'ssh_host_ed25519_key');
+  const privateKeyPath = path.join(rootDir, 'client_ed25519');
+  const authorizedKeys = path.join(rootDir, 'authorized_keys');
+  const knownHostsFile = path.join(rootDir, 'known_hosts');
+  const configFile = path.join(rootDir, 'sshd_config');
+  await generateKey(hostKey);
+  await generateKey(privateKeyPath);
+  await writeFile(authorizedKeys, await readFile(`${privateKeyPath}.pub`), { mode: 0o644 });
+
+  let child: ChildProcess | null = null;
+  let port = 0;
+  let stopped = false;
+  const unregister = registerExitCleanup(() => {
+    child?.kill('SIGKILL');
+  });
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    if (child) await stopProcess(child);
+    unregister();
+    await removeTempDir(rootDir);
+  };
+
+  try {
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
+      await writeFile(configFile, renderConfig({ port, hostKey, authorizedKeys, pidFile: path.join(rootDir, 'sshd.pid') }));
+      await run(sshdBinary, ['-t', '-f', configFile]);
+      const started = spawnSshd(configFile);
+      child = started.child;
+      try {
+        await waitForPort('127.0.0.1', port, 10_000, () => started.child.exitCode !== null || started.child.signalCode !== null);
+        break;
+      } catch (error) {
+        await stopProcess(started.child);
+        const output = started.output();
+        if (attempt >= startAttempts || !/address already in use/i.test(output)) {
+          throw new Error(`sshd did not start on 127.0.0.1:${port}: ${output.trim() || (error as Error).message}`);
+        }
+      }
+    }
+    const hostPublicKey = await readPublicKeyBlob(`${hostKey}.pub`);
+    await writeFile(knownHostsFile, `${formatKnownHostsLine('127.0.0.1', port, hostPublicKey)}\n`);
+    return { host: '127.0.0.1', port, username: 'postgres', privateKeyPath, knownHostsFile, rootDir, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Writes a known_hosts file that pins a freshly generated (wrong) key for the sshd's host and port. */
+export async function writeMismatchedKnownHosts(sshd: TestSshd): Promise<string> {
+  const wrongKey = path.join(sshd.rootDir, `wrong_host_key_${Date.now()}`);
+  await generateKey(wrongKey);
+  const file = path.join(sshd.rootDir, 'known_hosts.mismatched');
+  await writeFile(file, `${formatKnownHostsLine(sshd.host, sshd.port, await readPublicKeyBlob(`${wrongKey}.pub`))}\n`);
+  return file;
+}
+
+/** Writes a known_hosts file that knows the key, but only for another port: the sshd's host is unknown to it. */
+export async function writeUnrelatedKnownHosts(sshd: TestSshd): Promise<string> {
+  const file = path.join(sshd.rootDir, 'known_hosts.unrelated');
+  const blob = await readPublicKeyBlob(path.join(sshd.rootDir, 'ssh_host_ed25519_key.pub'));
+  await writeFile(file, `${formatKnownHostsLine(sshd.host, sshd.port === 1 ? 2 : sshd.port - 1, blob)}\n`);
+  return file;
+}
+
+function renderConfig(cfg: { port: number; hostKey: string; authorizedKeys: string; pidFile: string }): string {
+  return [
+    `Port ${cfg.port}`,
+    'ListenAddress 127.0.0.1',
+    `HostKey ${cfg.hostKey}`,
+    `PidFile ${cfg.pidFile}`,
+    `AuthorizedKeysFile ${cfg.authorizedKeys}`,
+    // Keys live under /tmp, which StrictModes would refuse.
+    'StrictModes no',
+    // The postgres account has a locked password; without PAM sshd refuses it.
+    'UsePAM yes',
+    'PubkeyAuthentication yes',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'PermitRootLogin no',
+    'AllowUsers postgres',
+    'UseDNS no',
+    'PrintMotd no',
+    'LogLevel ERROR',
+    'Subsystem sftp internal-sftp',
+    '',
+  ].join('\n');
+}
+
+function spawnSshd(configFile: string): { child: ChildProcess; output: () => string } {
+  const child = spawn(sshdBinary, ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-8192);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  child.on('error', (error) => collect(Buffer.from(`${error.message}\n`)));
+  return { child, output: () => output };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function generateKey(file: string): Promise<void> {
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'barkeep-test', '-f', file]);
+}
+
+async function readPublicKeyBlob(pubFile: string): Promise<Buffer> {
+  const [, base64] = (await readFile(pubFile, 'utf8')).trim().split(/\s+/);
+  if (!base64) throw new Error(`no public key in '${pubFile}'`);
+  return Buffer.from(base64, 'base64');
+}
