@@ -87,8 +87,10 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv = p
       out,
       configFile,
       engine: (options) => {
-        engine ??= Engine.open({ configFile, createHome: options?.createHome ?? false });
-        for (const warning of engine.config.warnings) out.warn(`${warning.file}:${warning.line}: option '${warning.option}': ${warning.message}`);
+        if (engine === null) {
+          engine = Engine.open({ configFile, createHome: options?.createHome ?? false });
+          for (const warning of engine.config.warnings) out.warn(`${warning.file}:${warning.line}: option '${warning.option}': ${warning.message}`);
+        }
         return engine;
       },
     };
