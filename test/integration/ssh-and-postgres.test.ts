@@ -1,7 +1,7 @@
 /**
  * The transport and postgres layers against a real cluster and a real sshd:
  * psql through ssh2, pg through connectPostgres, pinned host keys refused when
- * wrong or unknown, and SFTP stat/list of the data folder.
+ * wrong or unknown, SFTP stat/list/read/write, and the local transport.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -10,12 +10,14 @@ import type pg from 'pg';
 import { EngineError } from '../../shared/errors';
 import { connectPostgres, describeServer } from '../../src-main/engine/postgres/connect';
 import { runAsClusterOwner } from '../../src-main/engine/postgres/local-cluster';
+import { createLocalTransport } from '../../src-main/engine/transport/local-transport';
 import { openSshTransport } from '../../src-main/engine/transport/ssh-transport';
 import type { Transport } from '../../src-main/engine/transport/transport';
 import { startTestCluster } from '../support/pg-cluster';
 import type { TestCluster } from '../support/pg-cluster';
 import { startTestSshd, writeMismatchedKnownHosts, writeUnrelatedKnownHosts } from '../support/sshd';
 import type { TestSshd } from '../support/sshd';
+import { makeTempDir, removeTempDir } from '../support/temp-dir';
 
 describe('ssh transport and postgres connections', () => {
   let cluster: TestCluster | undefined;
@@ -24,7 +26,12 @@ describe('ssh transport and postgres connections', () => {
   let client: pg.Client | undefined;
 
   before(async () => {
-    [cluster, sshd] = await Promise.all([startTestCluster(), startTestSshd()]);
+    // allSettled: when one fails, the other is still kept so after() can stop it.
+    const [startedCluster, startedSshd] = await Promise.allSettled([startTestCluster(), startTestSshd()]);
+    if (startedCluster.status === 'fulfilled') cluster = startedCluster.value;
+    if (startedSshd.status === 'fulfilled') sshd = startedSshd.value;
+    if (startedCluster.status === 'rejected') throw startedCluster.reason;
+    if (startedSshd.status === 'rejected') throw startedSshd.reason;
   });
 
   after(async () => {
@@ -160,5 +167,76 @@ describe('ssh transport and postgres connections', () => {
       }),
       { code: 'ssh-auth-failed' },
     );
+  });
+});
+
+/** Writes a file through a transport, reads it back, and lists it. */
+async function checkFileRoundTrip(transport: Transport, dir: string): Promise<void> {
+  const file = path.join(dir, 'round-trip.bin');
+  const payload = Buffer.alloc(3 * 1024 * 1024 + 17, 'barkeep');
+  const { pipeline } = await import('node:stream/promises');
+  const { Readable } = await import('node:stream');
+  await pipeline(Readable.from([payload.subarray(0, 1000), payload.subarray(1000)]), await transport.writeStream(file, 0o640));
+  const stat = await transport.stat(file);
+  assert.ok(stat);
+  assert.equal(stat.size, payload.length);
+  assert.equal(stat.mode, 0o640);
+  const chunks: Buffer[] = [];
+  for await (const chunk of await transport.readStream(file, { start: 1000 })) chunks.push(chunk as Buffer);
+  assert.ok(Buffer.concat(chunks).equals(payload.subarray(1000)));
+  assert.deepEqual((await transport.list(dir)).map((entry) => entry.name), ['round-trip.bin']);
+  await assert.rejects(transport.readStream(path.join(dir, 'missing')), { code: 'io-failed' });
+  await assert.rejects(transport.list(path.join(dir, 'missing')), { code: 'io-failed' });
+}
+
+describe('file round trips', () => {
+  let sshd: TestSshd | undefined;
+  let dir: string | undefined;
+  const transports: Transport[] = [];
+
+  before(async () => {
+    dir = await makeTempDir('transport', { owner: 'postgres' });
+    sshd = await startTestSshd();
+  });
+
+  after(async () => {
+    await Promise.allSettled(transports.map((transport) => transport.close()));
+    await sshd?.stop();
+    if (dir) await removeTempDir(dir);
+  });
+
+  it('writes, stats, reads and lists files over sftp', async () => {
+    assert.ok(sshd && dir);
+    const transport = await openSshTransport({
+      host: sshd.host, port: sshd.port, username: sshd.username,
+      privateKeyPath: sshd.privateKeyPath, knownHostsFile: sshd.knownHostsFile,
+    });
+    transports.push(transport);
+    await checkFileRoundTrip(transport, dir);
+    await transport.exec(`rm -f ${dir}/round-trip.bin`);
+    const controller = new AbortController();
+    const running = transport.exec('sleep 29; echo done', { signal: controller.signal });
+    setTimeout(() => controller.abort(), 200);
+    await assert.rejects(running, { code: 'cancelled' });
+    // The signal request reached the command's process group: it is gone, not orphaned.
+    const deadline = Date.now() + 3_000;
+    let left = '';
+    do {
+      left = (await transport.exec("pgrep -f 'sleep 2[9]' || true")).stdout.toString().trim();
+    } while (left !== '' && Date.now() < deadline);
+    assert.equal(left, '');
+  });
+
+  it('writes, stats, reads and lists files locally, and runs shell commands', async () => {
+    assert.ok(dir);
+    const transport = createLocalTransport();
+    transports.push(transport);
+    await checkFileRoundTrip(transport, dir);
+    const result = await transport.exec('read line; echo "got $line"; exit 4', { stdin: 'x\n' });
+    assert.deepEqual([result.code, result.stdout.toString()], [4, 'got x\n']);
+    const controller = new AbortController();
+    const running = transport.exec('sleep 30', { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await assert.rejects(running, { code: 'cancelled' });
   });
 });

@@ -8,6 +8,7 @@
 import { spawn, execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { formatKnownHostsLine } from '../../src-main/engine/transport/known-hosts';
@@ -137,6 +138,9 @@ function spawnSshd(configFile: string): { child: ChildProcess; output: () => str
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   child.on('error', (error) => collect(Buffer.from(`${error.message}\n`)));
+  // A test that forgets stop() must still let the process exit (and the exit cleanup kill sshd).
+  child.unref();
+  for (const stream of [child.stdout, child.stderr]) (stream as Socket | null)?.unref();
   return { child, output: () => output };
 }
 

@@ -5,7 +5,7 @@
  * `postgres` OS user. Never talks SQL; see connect.ts for that.
  */
 import { execFile } from 'node:child_process';
-import { appendFile, chown, mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, chown, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../../../shared/errors';
 
@@ -161,9 +161,15 @@ export async function lookupClusterOwner(): Promise<{ uid: number; gid: number }
   return { uid: Number(fields[2]), gid: Number(fields[3]) };
 }
 
+/**
+ * Creates dir and, as root, hands it to postgres, but only when it is new or
+ * empty: a shared parent such as /tmp must never change owner. Otherwise
+ * initdb reports what it cannot write.
+ */
 async function prepareOwnedDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  const created = await mkdir(dir, { recursive: true });
   if (!isRoot()) return;
+  if (created === undefined && (await readdir(dir)).length > 0) return;
   const owner = await lookupClusterOwner();
   await chown(dir, owner.uid, owner.gid);
 }

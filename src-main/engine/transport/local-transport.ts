@@ -39,9 +39,15 @@ async function execLocal(command: string, opts: ExecOptions = {}): Promise<ExecR
 
 async function execStreamLocal(command: string, opts: { signal?: AbortSignal } = {}): Promise<ExecStream> {
   if (opts.signal?.aborted) throw cancelled(command);
-  const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Its own process group, so cancelling reaches the shell's children too
+  // (a `sleep` left behind would hold the pipes open).
+  const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   const abort = (): void => {
-    child.kill('SIGTERM');
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // The group is gone already.
+    }
   };
   opts.signal?.addEventListener('abort', abort, { once: true });
   const done = new Promise<{ code: number; signal: string | null }>((resolve, reject) => {

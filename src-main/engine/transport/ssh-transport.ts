@@ -97,20 +97,22 @@ function createSshTransport(client: Client, where: string): Transport {
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
       client.exec(command, (error, opened) => (error ? reject(sshFailed(`unable to run a command on ${where}`, error)) : resolve(opened)));
     });
-    const abort = (): void => {
-      channel.signal('TERM');
-      channel.close();
-    };
-    opts.signal?.addEventListener('abort', abort, { once: true });
     const done = new Promise<{ code: number; signal: string | null }>((resolve, reject) => {
       let exit: { code: number; signal: string | null } = { code: -1, signal: null };
+      const abort = (): void => {
+        signalChannel(channel, 'TERM');
+        channel.close();
+        // Do not wait for the server: a server that ignores the signal request
+        // only closes the channel once the command ends by itself.
+        reject(cancelled(where));
+      };
+      opts.signal?.addEventListener('abort', abort, { once: true });
       channel.on('exit', (code: number | null, signal?: string) => {
         exit = { code: code ?? -1, signal: signal ?? null };
       });
       channel.once('close', () => {
         opts.signal?.removeEventListener('abort', abort);
-        if (opts.signal?.aborted) reject(cancelled(where));
-        else resolve(exit);
+        resolve(exit);
       });
     });
     return { stdin: channel, stdout: channel, stderr: channel.stderr, done };
@@ -173,6 +175,26 @@ function createSshTransport(client: Client, where: string): Transport {
   };
 
   return { description: `ssh ${where}`, exec, execStream, stat, list, readStream, writeStream, close };
+}
+
+/**
+ * Sends a signal request (sshd killpg()s the command's process group). ssh2's
+ * channel.signal() sends nothing once our side of stdin is closed, which exec()
+ * does at once, so this goes to the protocol object directly when it can.
+ */
+function signalChannel(channel: ClientChannel, name: string): void {
+  const internals = channel as unknown as {
+    outgoing?: { id?: number; state?: string };
+    _client?: { _protocol?: { signal?: (id: number, name: string) => void } };
+  };
+  const protocol = internals._client?._protocol;
+  const id = internals.outgoing?.id;
+  const state = internals.outgoing?.state;
+  if (typeof protocol?.signal === 'function' && typeof id === 'number' && (state === 'open' || state === 'eof')) {
+    protocol.signal(id, name);
+  } else {
+    channel.signal(name);
+  }
 }
 
 async function loadPrivateKey(target: SshTarget, where: string): Promise<Buffer | string> {
