@@ -1,0 +1,107 @@
+/**
+ * The WAL archive of one server: stores a WAL file (segment, history or backup
+ * label) durably and exactly once, whichever way it arrived (streaming or
+ * archive_command), finds and reads archived files back, and indexes them.
+ * Same name + same bytes is a harmless duplicate; same name + other bytes is a
+ * conflict that is kept in errors/ and refused loudly, never overwritten.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { EngineError } from '../../../shared/errors';
+import type { Catalog } from '../catalog/catalog';
+import { timelineRow, walSegmentRow } from '../catalog/rebuild';
+import { fsyncFolder, writeFileAtomic } from '../store/atomic-file';
+import { compressionSuffix, compressWal, decompressWal, type WalCompression } from './compression';
+import { parseWalFileName, walArchiveFolder } from './segment-name';
+
+export interface WalArchiveTarget {
+  server: string;
+  walsDirectory: string;
+  errorsDirectory: string;
+  compression: WalCompression;
+}
+
+export interface ArchivedWalFile {
+  file: string;
+  compression: WalCompression;
+}
+
+export type ArchiveOutcome = { outcome: 'stored' | 'duplicate'; file: string };
+
+const suffixes: readonly [string, WalCompression][] = [['', 'none'], ['.gz', 'gzip'], ['.zst', 'zstd']];
+
+/** Where a WAL file lives in the archive: segments and labels in their timeline+log folder, history files at the top. */
+export function archiveFolderFor(walsDirectory: string, name: string): string {
+  const parsed = parseWalFileName(name);
+  if (parsed === null || (parsed.kind === 'segment' && parsed.partial)) {
+    throw new EngineError('wal-invalid', `'${name}' is not a WAL file name Barkeep archives`, 'WAL segments (24 hex digits), NNNNNNNN.history and .backup files are archived');
+  }
+  return parsed.kind === 'history' ? walsDirectory : path.join(walsDirectory, walArchiveFolder(name));
+}
+
+/** The archived copy of a WAL file in whatever compression it was stored, or null. */
+export function findArchivedWal(walsDirectory: string, name: string): ArchivedWalFile | null {
+  const folder = archiveFolderFor(walsDirectory, name);
+  for (const [suffix, compression] of suffixes) {
+    const file = path.join(folder, `${name}${suffix}`);
+    if (existsSync(file)) return { file, compression };
+  }
+  return null;
+}
+
+/** The decompressed bytes of an archived WAL file, or null when it is not archived. */
+export function readArchivedWal(walsDirectory: string, name: string): Buffer | null {
+  const found = findArchivedWal(walsDirectory, name);
+  return found ? decompressWal(readFileSync(found.file), found.compression) : null;
+}
+
+/**
+ * Stores `data` as WAL file `name`: compressed as configured (history and
+ * label files stay plain), written to a temporary file, fsynced, renamed, and
+ * the folder fsynced, then indexed. Returns 'duplicate' when the same bytes are
+ * already archived; throws 'wal-conflict' (after keeping the bytes in errors/)
+ * when different bytes are.
+ */
+export function archiveWalBytes(target: WalArchiveTarget, name: string, data: Buffer, catalog: Catalog | null): ArchiveOutcome {
+  const existing = findArchivedWal(target.walsDirectory, name);
+  if (existing) {
+    const archived = decompressWal(readFileSync(existing.file), existing.compression);
+    if (archived.equals(data)) return { outcome: 'duplicate', file: existing.file };
+    const kept = keepInErrors(target.errorsDirectory, name, data);
+    throw new EngineError('wal-conflict',
+      `wal file '${name}' is already archived for server '${target.server}' with different content; the new copy was kept in '${kept}'`,
+      'two clusters may be archiving into one server, or the cluster was re-created: check the system identifier and the archive_command');
+  }
+  const parsed = parseWalFileName(name);
+  const compression: WalCompression = parsed?.kind === 'segment' ? target.compression : 'none';
+  const folder = archiveFolderFor(target.walsDirectory, name);
+  ensureFolder(folder);
+  const file = path.join(folder, `${name}${compressionSuffix(compression)}`);
+  writeFileAtomic(file, compressWal(data, compression));
+  if (catalog) indexArchivedWal(catalog, target.server, file);
+  return { outcome: 'stored', file };
+}
+
+export function indexArchivedWal(catalog: Catalog, server: string, file: string): void {
+  const segment = walSegmentRow(server, file);
+  if (segment) catalog.upsertWalSegments([segment]);
+  const timeline = timelineRow(server, file);
+  if (timeline) catalog.upsertTimeline(timeline);
+}
+
+/** Keeps refused bytes for a person to look at; never overwrites an earlier one. */
+export function keepInErrors(errorsDirectory: string, name: string, data: Buffer): string {
+  ensureFolder(errorsDirectory);
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  let file = path.join(errorsDirectory, `${name}.${stamp}.conflict`);
+  for (let attempt = 1; existsSync(file); attempt += 1) file = path.join(errorsDirectory, `${name}.${stamp}-${attempt}.conflict`);
+  writeFileAtomic(file, data);
+  return file;
+}
+
+function ensureFolder(folder: string): void {
+  if (existsSync(folder)) return;
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  // A new folder's entry must be durable too, or a crash could lose every file renamed into it.
+  fsyncFolder(path.dirname(folder));
+}
