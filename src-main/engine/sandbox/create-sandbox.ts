@@ -60,7 +60,9 @@ export async function createSandbox(config: LoadedConfig, ctx: JobContext): Prom
       binDir,
       port,
       socketDir: path.join(path.dirname(dataDirectory), 'socket'),
-      settings: { shared_buffers: '64MB', max_connections: '30', log_line_prefix: '%m [%p] %q%u@%d ' },
+      // The sandbox archives by streaming from a slot; archive_mode on with no
+      // archive_command would keep every WAL segment in pg_wal forever.
+      settings: { shared_buffers: '64MB', max_connections: '30', log_line_prefix: '%m [%p] %q%u@%d ', archive_mode: 'off' },
     });
     created = true;
   }
@@ -84,7 +86,6 @@ export async function createSandbox(config: LoadedConfig, ctx: JobContext): Prom
     slot_name: 'barkeep',
     create_slot: 'auto',
     retention_policy: 'REDUNDANCY 2',
-    minimum_redundancy: '1',
     sandbox_data_directory: dataDirectory,
     pg_bin_dir: binDir,
   });
