@@ -32,6 +32,12 @@ export const errorCodes = [
   'invalid-input',
   'unauthorized',
   'internal',
+  'backup-failed',
+  'backup-unknown',
+  'backup-in-use',
+  'minimum-redundancy',
+  'disk-full',
+  'verify-failed',
 ] as const;
 
 export const ErrorCode = z.enum(errorCodes);

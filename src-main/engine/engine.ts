@@ -18,6 +18,7 @@ import { connectPostgres, describeServer } from './postgres/connect';
 import { redactConninfo } from './postgres/conninfo';
 import { writeStoreIdentity } from './store/identity-file';
 import { createSandbox, type SandboxReport } from './sandbox/create-sandbox';
+import { deriveHealth } from './check/health';
 
 export interface EngineOptions {
   configFile: string;
@@ -157,9 +158,7 @@ export class Engine {
   }
 
   private health(server: string): Health {
-    const results = this.catalog.checkResults(server);
-    if (results.length === 0) return 'unknown';
-    return results.every((result) => result.ok) ? 'ok' : 'failed';
+    return deriveHealth(this.catalog.checkResults(server));
   }
 
   private emit(event: PushEvent): void {

@@ -39,6 +39,7 @@ export interface CheckResultRow {
   server: string;
   checkName: string;
   ok: boolean;
+  severity: 'critical' | 'warning';
   detail: string;
   hint: string | null;
   checkedAt: string;
@@ -176,12 +177,20 @@ export class Catalog {
   // --- checks and events ---------------------------------------------------
 
   saveCheckResult(row: CheckResultRow): void {
-    this.db.prepare(`INSERT OR REPLACE INTO check_results (server, check_name, ok, detail, hint, checked_at)
-      VALUES (@server, @checkName, @ok, @detail, @hint, @checkedAt)`).run({ ...row, ok: row.ok ? 1 : 0 });
+    this.db.prepare(`INSERT OR REPLACE INTO check_results (server, check_name, ok, severity, detail, hint, checked_at)
+      VALUES (@server, @checkName, @ok, @severity, @detail, @hint, @checkedAt)`).run({ ...row, ok: row.ok ? 1 : 0 });
+  }
+
+  /** Replaces a server's check results with one run's, so checks that no longer apply disappear. */
+  replaceCheckResults(server: string, rows: readonly CheckResultRow[]): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM check_results WHERE server = ?').run(server);
+      for (const row of rows) this.saveCheckResult(row);
+    })();
   }
 
   checkResults(server: string): CheckResultRow[] {
-    const rows = this.db.prepare(`SELECT server, check_name AS checkName, ok, detail, hint, checked_at AS checkedAt
+    const rows = this.db.prepare(`SELECT server, check_name AS checkName, ok, severity, detail, hint, checked_at AS checkedAt
       FROM check_results WHERE server = ? ORDER BY check_name`).all(server) as (Omit<CheckResultRow, 'ok'> & { ok: number })[];
     return rows.map((row) => ({ ...row, ok: row.ok === 1 }));
   }

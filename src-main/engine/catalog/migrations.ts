@@ -103,4 +103,9 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'check results carry their severity (a failed warning-level check makes a server WARNING, not FAILED)',
+    sql: `ALTER TABLE check_results ADD COLUMN severity TEXT NOT NULL DEFAULT 'critical';`,
+  },
 ];

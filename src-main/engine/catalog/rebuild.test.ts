@@ -136,11 +136,11 @@ test('migrations run once and record the schema version', () => {
   try {
     const file = path.join(home, 'catalog.db');
     const first = Catalog.open(file);
-    assert.equal(first.schemaVersion, 1);
+    assert.equal(first.schemaVersion, 2);
     assert.equal(first.db.pragma('journal_mode', { simple: true }), 'wal');
     first.close();
     const again = Catalog.open(file);
-    assert.equal(again.schemaVersion, 1);
+    assert.equal(again.schemaVersion, 2);
     again.close();
   } finally {
     rmSync(home, { recursive: true, force: true });

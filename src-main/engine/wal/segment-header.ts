@@ -1,7 +1,8 @@
 /**
  * Checks that a file is the WAL segment its name says it is, from its first
  * page's long header: magic of a known PostgreSQL version, long-header flag,
- * timeline and page address matching the name, segment size matching the file.
+ * timeline (the name's or an ancestor's) and page address matching the name,
+ * segment size matching the file.
  */
 import { EngineError } from '../../../shared/errors';
 import { parseWalFileName } from './segment-name';
@@ -45,13 +46,16 @@ export function readWalSegmentHeader(page: Buffer): WalSegmentHeader {
 export function validateWalSegment(name: string, firstPage: Buffer, fileSize: number, expectedSystemId: string | null): WalSegmentHeader {
   const parsed = parseWalFileName(name);
   if (parsed?.kind !== 'segment' || parsed.partial) throw new EngineError('wal-invalid', `'${name}' is not a WAL segment name`);
-  const header = readWalSegmentHeader(firstPage);
   const problem = (text: string): never => {
     throw new EngineError('wal-invalid', `wal segment '${name}' is refused: ${text}`, 'archive_command must send %p of the segment named %f, unchanged');
   };
+  if (firstPage.length < walLongHeaderBytes) problem(`it has ${fileSize} bytes, too few for a page header`);
+  const header = readWalSegmentHeader(firstPage);
   if (!walPageMagics.has(header.magic)) problem(`unknown page magic 0x${header.magic.toString(16)}`);
   if ((firstPage.readUInt16LE(2) & xlpLongHeader) === 0) problem('its first page has no long header');
-  if (header.timeline !== parsed.timeline) problem(`its header says timeline ${header.timeline}, its name timeline ${parsed.timeline}`);
+  // The first segment of a new timeline starts as a copy of its parent's last one, so its first page
+  // carries the parent timeline (seen after a promotion on PostgreSQL 15): an older timeline is fine.
+  if (header.timeline === 0 || header.timeline > parsed.timeline) problem(`its header says timeline ${header.timeline}, its name timeline ${parsed.timeline}`);
   const segmentSize = header.segmentSize;
   if (segmentSize < 1024 * 1024 || (segmentSize & (segmentSize - 1)) !== 0) problem(`its header has an invalid segment size ${segmentSize}`);
   if (fileSize !== segmentSize) problem(`it has ${fileSize} bytes, its header says ${segmentSize}`);
