@@ -66,7 +66,7 @@ test('a fresh home offers the sandbox; creating it shows the server with its Pos
     await page.screenshot({ path: path.join(screenshots, `${view}.png`), fullPage: true });
   }
   await page.getByTestId('nav-jobs').click();
-  const sandboxJob = page.locator('[data-testid^="job-row-"]').filter({ hasText: /sandbox/i }).first();
+  const sandboxJob = page.locator('[data-testid^="job-row-"]').filter({ hasText: /create the sandbox/i }).first();
   await sandboxJob.waitFor();
   assert.match(await sandboxJob.innerText(), /succeeded/i);
 

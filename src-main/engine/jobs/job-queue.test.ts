@@ -89,3 +89,16 @@ test('cancelling an unknown job is a clear error', () => {
   const queue = new JobQueue({ concurrency: 1 });
   assert.throws(() => queue.cancel('no-such-job'), /no job with id 'no-such-job'/);
 });
+
+test('a long-running job (an archiver) does not hold a place of the concurrency limit', async () => {
+  const queue = new JobQueue({ concurrency: 1 });
+  const archiver = queue.submit({
+    kind: 'receive-wal', server: null, title: 'archiver', longRunning: true,
+    run: (ctx) => new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve())),
+  });
+  const backup = queue.submit({ kind: 'backup', server: null, title: 'backup', run: async () => 'done' });
+  assert.equal(await backup.done, 'done');
+  assert.equal(queue.get(archiver.id)?.state, 'running');
+  await queue.cancelAll();
+  assert.equal(queue.get(archiver.id)?.state, 'cancelled');
+});

@@ -25,6 +25,8 @@ export interface JobSpec<T> {
   kind: JobKind;
   server: ServerName | null;
   title: string;
+  /** runs until cancelled (an archiver): starts at once and does not take a place of the concurrency limit */
+  longRunning?: boolean;
   run(ctx: JobContext): Promise<T>;
 }
 
@@ -42,6 +44,7 @@ export interface JobHandle<T> {
 
 interface Entry {
   snapshot: JobSnapshot;
+  longRunning: boolean;
   controller: AbortController;
   logs: JobLogLine[];
   start: () => void;
@@ -57,6 +60,7 @@ export class JobQueue {
   private readonly waiting: Entry[] = [];
   private readonly listeners = new Set<(event: JobEvent) => void>();
   private running = 0;
+  private readonly longRunningActive = new Set<Entry>();
 
   constructor(
     private readonly options: { concurrency: number; recorder?: JobRecorder } = { concurrency: 2 },
@@ -85,11 +89,12 @@ export class JobQueue {
         bytesDone: 0, bytesTotal: null, createdAt: new Date().toISOString(), startedAt: null, finishedAt: null, error: null,
       },
       controller,
+      longRunning: spec.longRunning === true,
       logs: [],
       lastProgressAt: 0,
       reject: (error) => rejectDone(error),
       start: () => {
-        this.running += 1;
+        if (!entry.longRunning) this.running += 1;
         this.update(entry, { state: 'running', phase: 'starting', startedAt: new Date().toISOString() }, 'started');
         const ctx = this.contextFor(entry);
         Promise.resolve()
@@ -111,7 +116,8 @@ export class JobQueue {
             rejectDone(failure);
           })
           .finally(() => {
-            this.running -= 1;
+            if (!entry.longRunning) this.running -= 1;
+            this.longRunningActive.delete(entry);
             this.startWaiting();
           });
       },
@@ -119,8 +125,13 @@ export class JobQueue {
     this.entries.set(id, entry);
     this.emit({ type: 'queued', job: { ...entry.snapshot } });
     this.options.recorder?.saveJob(entry.snapshot);
-    this.waiting.push(entry);
-    this.startWaiting();
+    if (entry.longRunning) {
+      this.longRunningActive.add(entry);
+      entry.start();
+    } else {
+      this.waiting.push(entry);
+      this.startWaiting();
+    }
     return { id, done };
   }
 
@@ -157,7 +168,7 @@ export class JobQueue {
   async cancelAll(): Promise<void> {
     const pending = [...this.entries.values()].filter((entry) => entry.snapshot.state === 'queued' || entry.snapshot.state === 'running');
     for (const entry of pending) this.cancel(entry.snapshot.id);
-    while (this.running > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (this.running > 0 || this.longRunningActive.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   private startWaiting(): void {
