@@ -14,6 +14,7 @@ import { formatScenarioTable } from './report';
 import type { ScenarioResult } from './report';
 import { catalogIndexScenario } from './scenarios/catalog-index';
 import { readDataFolderScenario } from './scenarios/read-data-folder';
+import { walStreamingScenario } from './scenarios/wal-streaming';
 
 interface BenchArgs {
   runs: number;
@@ -36,6 +37,7 @@ async function main(): Promise<number> {
   const scenarios: Scenario[] = [
     readDataFolderScenario({ pgbenchScale: args.scale }),
     catalogIndexScenario({ rowCount: 100_000 }),
+    walStreamingScenario({ walMegabytes: 512 }),
   ];
   const selected = selectScenarios(scenarios, args.only);
 

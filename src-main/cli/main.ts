@@ -13,12 +13,13 @@ import { check } from './verbs/check';
 import { demo } from './verbs/demo';
 import { diagnose } from './verbs/diagnose';
 import { rebuildCatalogVerb } from './verbs/rebuild-catalog';
+import { receiveWal } from './verbs/receive-wal';
 import { serve } from './verbs/serve';
 import { listServers, showServers } from './verbs/servers';
 import { walVerbs } from './verbs/wal';
 import { barkeepVersion } from './version';
 
-export const verbs: readonly Verb[] = [listServers, showServers, diagnose, rebuildCatalogVerb, serve, demo, check, ...walVerbs];
+export const verbs: readonly Verb[] = [listServers, showServers, diagnose, rebuildCatalogVerb, serve, demo, check, ...walVerbs, receiveWal];
 
 function generalHelp(): string {
   const width = Math.max(...verbs.map((verb) => verb.name.length));

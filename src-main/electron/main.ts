@@ -7,6 +7,7 @@ import { app, BrowserWindow, Menu, Tray, nativeImage, session, shell, type IpcMa
 import path from 'node:path';
 import { createHandlers } from '../engine/contract-handlers';
 import { Engine } from '../engine/engine';
+import { ArchiverSupervisor } from '../engine/scheduler/archiver-supervisor';
 import { resolveConfigFile } from '../engine/config/home';
 import { forwardEvents, routeContract } from './ipc-router';
 
@@ -58,6 +59,8 @@ async function start(): Promise<void> {
   const appRoot = app.getAppPath();
   const engine = Engine.open({ configFile: resolveConfigFile({ env: process.env }), createHome: true });
   const handlers = createHandlers(engine, 'electron', app.getVersion());
+  const supervisor = new ArchiverSupervisor(engine);
+  supervisor.start();
   routeContract(handlers, isTrustedSender);
   forwardEvents((listener) => engine.onEvent(listener), () => BrowserWindow.getAllWindows());
 
@@ -86,9 +89,15 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => {
     // The archiver must keep running with the window closed; quitting is explicit (tray or menu).
   });
-  app.on('before-quit', () => {
+  // Archivers must flush, fsync and release their locks before the process ends.
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    quitting = true;
+    event.preventDefault();
     tray?.destroy();
-    void engine.close();
+    supervisor.stop();
+    void engine.close().finally(() => app.exit(0));
   });
 }
 

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { createHandlers } from '../../engine/contract-handlers';
 import { startServeHost } from '../../host/serve-host';
+import { ArchiverSupervisor } from '../../engine/scheduler/archiver-supervisor';
 import { EngineError } from '../../../shared/errors';
 import type { Verb } from '../verb';
 import { barkeepVersion } from '../version';
@@ -16,8 +17,12 @@ export const serve: Verb = {
   summary: 'serve the Barkeep UI and API on 127.0.0.1 (token-protected)',
   usage: 'barkeep serve [--port N]',
   details: 'Prints the URL to open, with its token. Only loopback is ever bound; stop with Ctrl-C.',
-  options: { port: { type: 'string' }, 'renderer-dir': { type: 'string' } },
-  optionHelp: [['--port N', 'listen on this port (default: a free one)'], ['--renderer-dir DIR', 'serve the UI from DIR (default: dist/renderer)']],
+  options: { port: { type: 'string' }, 'renderer-dir': { type: 'string' }, 'no-archivers': { type: 'boolean' } },
+  optionHelp: [
+    ['--port N', 'listen on this port (default: a free one)'],
+    ['--renderer-dir DIR', 'serve the UI from DIR (default: dist/renderer)'],
+    ['--no-archivers', 'do not stream WAL nor archive incoming/ while serving (default: every server with streaming_archiver = on streams)'],
+  ],
   positionals: { min: 0, max: 0 },
   listing: false,
   async run(ctx) {
@@ -32,12 +37,15 @@ export const serve: Verb = {
       rendererDir: typeof ctx.values['renderer-dir'] === 'string' ? ctx.values['renderer-dir'] : defaultRendererDir,
       port,
     });
+    const supervisor = ctx.values['no-archivers'] === true ? null : new ArchiverSupervisor(engine);
+    supervisor?.start();
     process.stdout.write(`Barkeep is serving ${engine.home} at ${host.url}\n`);
     process.stdout.write('Open that URL in a browser (the token is required). Stop with Ctrl-C.\n');
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
+    supervisor?.stop();
     await host.close();
     return 0;
   },

@@ -58,8 +58,11 @@ export const archiverErrorsCheck: CheckDefinition = {
   appliesTo: always,
   async run(ctx) {
     const folder = ctx.server.errorsDirectory;
-    const names = (await listFolder(folder)).filter((name) => !name.startsWith('.'));
-    if (names.length === 0) return passed();
+    const all = (await listFolder(folder)).filter((name) => !name.startsWith('.'));
+    // The last, partial segment of a timeline that ended (a promotion) is kept there on purpose: not an error.
+    const names = all.filter((name) => !name.endsWith('.partial'));
+    const partials = all.length - names.length;
+    if (names.length === 0) return passed(partials === 0 ? '' : `${partials} partial segment(s) of ended timelines kept`);
     const reasons = new Map<string, number>();
     for (const name of names) {
       const reason = /\.(conflict|invalid|unknown)$/.exec(name)?.[1] ?? 'other';

@@ -21,6 +21,11 @@ export interface WalArchiveTarget {
   compression: WalCompression;
 }
 
+/** The archive of a server, from the part of its configuration that places and compresses it. */
+export function walArchiveTargetOf(server: { name: string; walsDirectory: string; errorsDirectory: string; compression: WalCompression }): WalArchiveTarget {
+  return { server: server.name, walsDirectory: server.walsDirectory, errorsDirectory: server.errorsDirectory, compression: server.compression };
+}
+
 export interface ArchivedWalFile {
   file: string;
   compression: WalCompression;

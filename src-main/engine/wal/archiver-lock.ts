@@ -13,7 +13,11 @@ export interface ArchiverLockInfo {
   pid: number;
   host: string;
   startedAt: string;
+  /** 'receive-wal': a dedicated process; 'app': an archiver inside the app or `barkeep serve` (older locks: absent) */
+  owner?: ArchiverOwner;
 }
+
+export type ArchiverOwner = 'receive-wal' | 'app';
 
 export interface ArchiverLock {
   readonly file: string;
@@ -35,13 +39,13 @@ export function readArchiverLock(backupDirectory: string): ArchiverLockInfo | nu
   return info.host === os.hostname() && isProcessAlive(info.pid) ? info : null;
 }
 
-export function acquireArchiverLock(server: string, backupDirectory: string): ArchiverLock {
+export function acquireArchiverLock(server: string, backupDirectory: string, owner: ArchiverOwner = 'receive-wal'): ArchiverLock {
   mkdirSync(backupDirectory, { recursive: true, mode: 0o700 });
   const file = archiverLockFile(backupDirectory);
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       const fd = openSync(file, 'wx', 0o600);
-      const info: ArchiverLockInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
+      const info: ArchiverLockInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), owner };
       writeSync(fd, JSON.stringify(info));
       fsyncSync(fd);
       closeSync(fd);
@@ -58,8 +62,8 @@ export function acquireArchiverLock(server: string, backupDirectory: string): Ar
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = readArchiverLock(backupDirectory);
       if (holder) {
-        throw new EngineError('archiver-running', `receive-wal for server '${server}' is already running (pid ${holder.pid}, since ${holder.startedAt})`,
-          `stop it with \`barkeep receive-wal --stop ${server}\``);
+        throw new EngineError('archiver-running', `receive-wal for server '${server}' is already running (pid ${holder.pid}${holder.owner === 'app' ? ', inside the Barkeep app or `barkeep serve`' : ''}, since ${holder.startedAt})`,
+          holder.owner === 'app' ? `that archiver stops with the app; to stop it for good set streaming_archiver = off` : `stop it with \`barkeep receive-wal --stop ${server}\``);
       }
       rmSync(file, { force: true }); // stale: its process is gone
     }

@@ -12,7 +12,7 @@ import type { ServerConfig } from '../config/load';
 import { fsyncFolder, writeFileAtomic } from '../store/atomic-file';
 import { readStoreIdentity } from '../store/identity-file';
 import type { StorePaths } from '../store/layout';
-import { archiveWalBytes, type WalArchiveTarget } from './archive-store';
+import { archiveWalBytes, walArchiveTargetOf, type WalArchiveTarget } from './archive-store';
 import { validateWalSegment, walLongHeaderBytes } from './segment-header';
 import { parseWalFileName } from './segment-name';
 
@@ -38,10 +38,6 @@ export interface IncomingReport {
 
 /** Temporary files of writes in progress start with a dot; one older than this was left by a killed writer. */
 const staleTemporaryMs = 3600_000;
-
-export function archiveTargetFor(server: WalIntakeServer): WalArchiveTarget {
-  return { server: server.name, walsDirectory: server.walsDirectory, errorsDirectory: server.errorsDirectory, compression: server.compression };
-}
 
 /** The system the server's store belongs to (identity.json), or null before Barkeep has learnt it. */
 export function readExpectedSystemId(server: WalIntakeServer): string | null {
@@ -117,7 +113,7 @@ export interface ProcessIncomingOptions {
  * to run twice at once: a file archived twice is a duplicate, one gone is skipped.
  */
 export async function processIncoming(server: WalIntakeServer, catalog: Catalog | null, options: ProcessIncomingOptions = {}): Promise<IncomingReport> {
-  const target = archiveTargetFor(server);
+  const target = walArchiveTargetOf(server);
   const files: IncomingFileResult[] = [];
   try {
     const expectedSystemId = readExpectedSystemId(server);
