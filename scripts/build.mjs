@@ -12,7 +12,7 @@ const dist = path.join(root, 'dist');
 const watch = process.argv.includes('--watch');
 const production = process.env.NODE_ENV === 'production';
 
-const nativeOrElectron = ['electron', 'better-sqlite3', 'ssh2', 'cpu-features', 'pg-native'];
+const nativeOrElectron = ['electron', 'better-sqlite3', 'ssh2', 'cpu-features', 'pg-native', 'zstd-napi'];
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(path.join(dist, 'renderer'), { recursive: true });

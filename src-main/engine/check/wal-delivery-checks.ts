@@ -44,7 +44,8 @@ export const receiveWalRunningCheck: CheckDefinition = {
 export const walDeliveryCheck: CheckDefinition = {
   name: 'wal delivery',
   severity: 'warning',
-  appliesTo: (server) => server.streamingArchiver,
+  // A sandbox is a throw-away local cluster: a second delivery path there is noise, not safety.
+  appliesTo: (server) => server.streamingArchiver && server.sandboxDataDirectory === null,
   async run(ctx) {
     if (ctx.server.archiver) return passed('streaming and archive_command');
     return failed('WAL arrives by streaming only: nothing covers for a broken stream',
