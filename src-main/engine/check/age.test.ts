@@ -20,3 +20,7 @@ test('ages keep the two largest units; intervals and sizes read naturally', () =
   assert.equal(formatBytes(16 * 1024 * 1024), '16.0 MiB');
   assert.equal(formatBytes(1536 * 1024 * 1024), '1.5 GiB');
 });
+
+test('a month before the 31st is the last day of the shorter month, not an overflow into the same month', () => {
+  assert.equal(subtractInterval(new Date('2026-03-31T10:00:00Z'), { amount: 1, unit: 'months' }).toISOString(), '2026-02-28T10:00:00.000Z');
+});

@@ -4,13 +4,13 @@
  * them ("2 days, 3 hours", "1.5 GiB"). Pure functions.
  */
 import type { TimeInterval } from '../config/load';
+import { subtractCalendarMonths } from '../retention/recovery-window';
 
 /** The moment `interval` before `now`; months are calendar months, as Barman's relativedelta. */
 export function subtractInterval(now: Date, interval: TimeInterval): Date {
-  const moment = new Date(now.getTime());
-  if (interval.unit === 'months') moment.setUTCMonth(moment.getUTCMonth() - interval.amount);
-  else moment.setTime(moment.getTime() - interval.amount * unitMs[interval.unit]);
-  return moment;
+  // setUTCMonth would overflow: 2026-03-31 minus a month must be 02-28, not 03-03.
+  if (interval.unit === 'months') return subtractCalendarMonths(now, interval.amount);
+  return new Date(now.getTime() - interval.amount * unitMs[interval.unit]);
 }
 
 export function formatInterval(interval: TimeInterval): string {
