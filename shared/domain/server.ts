@@ -8,6 +8,14 @@ import { ServerName } from './names';
 export const Health = z.enum(['ok', 'warning', 'failed', 'unknown']);
 export type Health = z.infer<typeof Health>;
 
+export const FailingCheck = z.object({
+  name: z.string(),
+  severity: z.enum(['critical', 'warning']),
+  detail: z.string(),
+  hint: z.string().nullable(),
+});
+export type FailingCheck = z.infer<typeof FailingCheck>;
+
 export const ServerSummary = z.object({
   name: ServerName,
   description: z.string(),
@@ -20,6 +28,9 @@ export const ServerSummary = z.object({
   systemId: z.string().nullable(),
   pgVersion: z.string().nullable(),
   health: Health,
+  /** the checks that failed in the last `check` run, critical first */
+  failingChecks: z.array(FailingCheck),
+  checkedAt: z.string().nullable(),
   backupCount: z.number().int().nonnegative(),
   lastBackupAt: z.string().nullable(),
 });

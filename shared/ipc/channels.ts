@@ -6,6 +6,7 @@ export const channelNames = [
   'app:info',
   'servers:list',
   'servers:probe',
+  'servers:check',
   'sandbox:create',
   'jobs:list',
   'jobs:logs',

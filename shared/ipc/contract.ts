@@ -27,6 +27,8 @@ export const contract = {
   'app:info': { input: NoInput, output: AppInfo },
   'servers:list': { input: NoInput, output: z.array(ServerSummary) },
   'servers:probe': { input: z.object({ server: ServerName }).strict(), output: ServerProbe },
+  /** runs `check` for the server as a job; the results arrive as the server's health */
+  'servers:check': { input: z.object({ server: ServerName }).strict(), output: JobRef },
   'sandbox:create': { input: NoInput, output: JobRef },
   'jobs:list': { input: NoInput, output: z.array(JobSnapshot) },
   'jobs:logs': { input: z.object({ jobId: JobId }).strict(), output: z.array(JobLogLine) },

@@ -23,6 +23,7 @@ export function createHandlers(engine: Engine, transport: 'electron' | 'http', v
     }),
     'servers:list': () => engine.listServers(),
     'servers:probe': ({ server }) => engine.probeServer(server),
+    'servers:check': ({ server }) => ({ jobId: engine.startCheck(server).id }),
     'sandbox:create': () => ({ jobId: engine.startSandbox().id }),
     'jobs:list': () => mergeJobs(engine),
     'jobs:logs': ({ jobId }) => engine.jobs.logs(jobId) ?? engine.catalog.jobLogs(jobId),

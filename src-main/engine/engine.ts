@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { JobEvent, PushEvent, InvalidateTopic } from '../../shared/ipc/events';
-import type { Health, ServerProbe, ServerSummary } from '../../shared/domain/server';
+import type { ServerProbe, ServerSummary } from '../../shared/domain/server';
 import type { ServerName } from '../../shared/domain/names';
 import { EngineError } from '../../shared/errors';
 import { Catalog } from './catalog/catalog';
@@ -19,6 +19,7 @@ import { redactConninfo } from './postgres/conninfo';
 import { writeStoreIdentity } from './store/identity-file';
 import { createSandbox, type SandboxReport } from './sandbox/create-sandbox';
 import { deriveHealth } from './check/health';
+import { runChecks, type CheckRun } from './check/run-checks';
 
 export interface EngineOptions {
   configFile: string;
@@ -125,6 +126,25 @@ export class Engine {
     });
   }
 
+  /** Runs the server's checks as a job; the saved results become its health. */
+  startCheck(name: string): JobHandle<CheckRun> {
+    const server = this.server(name);
+    return this.jobs.submit({
+      kind: 'check',
+      server: server.name,
+      title: `check ${server.name}`,
+      run: async (ctx) => {
+        ctx.progress({ phase: 'checking' });
+        const run = await runChecks(this, server, ctx.signal);
+        const failing = run.results.filter((result) => !result.ok);
+        ctx.log(failing.length === 0 ? 'every check is OK' : `failing: ${failing.map((result) => result.name).join(', ')}`, failing.length === 0 ? 'info' : 'warn');
+        this.invalidate('servers', server.name);
+        this.invalidate('checks', server.name);
+        return run;
+      },
+    });
+  }
+
   rebuildCatalog(): RebuildReport {
     const report = rebuildCatalog(this.catalog.file, this.currentConfig.servers);
     this.invalidate('servers');
@@ -141,6 +161,7 @@ export class Engine {
   private summarise(server: ServerConfig): ServerSummary {
     const facts = this.catalog.serverFacts(server.name);
     const stats = this.catalog.backupStats(server.name);
+    const checks = this.catalog.checkResults(server.name);
     return {
       name: server.name,
       description: server.description,
@@ -151,14 +172,14 @@ export class Engine {
       isSandbox: server.sandboxDataDirectory !== null,
       systemId: facts?.systemId ?? null,
       pgVersion: facts?.pgVersion ?? null,
-      health: this.health(server.name),
+      health: deriveHealth(checks),
+      failingChecks: checks.filter((check) => !check.ok)
+        .sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1))
+        .map((check) => ({ name: check.checkName, severity: check.severity, detail: check.detail, hint: check.hint })),
+      checkedAt: checks.reduce<string | null>((latest, check) => (latest === null || check.checkedAt > latest ? check.checkedAt : latest), null),
       backupCount: stats.count,
       lastBackupAt: stats.lastEndTime,
     };
-  }
-
-  private health(server: string): Health {
-    return deriveHealth(this.catalog.checkResults(server));
   }
 
   private emit(event: PushEvent): void {

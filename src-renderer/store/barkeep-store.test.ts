@@ -70,6 +70,8 @@ function server(name: string): ServerSummary {
     systemId: null,
     pgVersion: null,
     health: 'unknown',
+    failingChecks: [],
+    checkedAt: null,
     backupCount: 0,
     lastBackupAt: null,
   } as ServerSummary;

@@ -25,6 +25,10 @@ export interface ServersSlice {
   /** Reports failures as toasts; bursts collapse into one refetch. */
   refreshServers(): Promise<void>;
   probeServer(name: string): Promise<void>;
+  /** runs `check` as a job; the row's health updates when the job's invalidation arrives */
+  checkServer(name: string): Promise<void>;
+  /** servers whose check job is running, by name -> job id */
+  checkJobs: Partial<Record<string, JobId>>;
   createSandbox(): Promise<void>;
 }
 
@@ -56,6 +60,7 @@ export const createServersSlice =
       probes: {},
       sandboxJobId: null,
       sandboxRequesting: false,
+      checkJobs: {},
       loadServers,
       refreshServers,
 
@@ -72,6 +77,16 @@ export const createServersSlice =
           if (problem.code === 'unauthorized') get().failFatally(problem);
           // Shown inline in the server's row, where the person asked for it.
           setProbe({ status: 'failed', problem });
+        }
+      },
+
+      async checkServer(name) {
+        try {
+          const { jobId } = await client.invoke('servers:check', { server: name as ServerSummary['name'] });
+          set((state) => ({ checkJobs: { ...state.checkJobs, [name]: jobId } }));
+          if (get().jobsById[jobId] === undefined) void get().refreshJobs();
+        } catch (error) {
+          get().reportError(error, `check ${name}`);
         }
       },
 

@@ -60,6 +60,19 @@ test('a fresh home offers the sandbox; creating it shows the server with its Pos
   assert.match(rowText, /\d{15,20}/, 'the system identifier');
   await page.screenshot({ path: path.join(screenshots, 'servers.png'), fullPage: true });
 
+  // Check from the row: the health badge leaves UNKNOWN, and a FAILED badge names its failing checks.
+  const health = page.getByTestId('server-health-sandbox');
+  assert.equal(await health.innerText(), 'UNKNOWN');
+  await page.getByTestId('check-sandbox').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="server-health-sandbox"]')?.textContent !== 'UNKNOWN', undefined, { timeout: 60_000 });
+  const verdict = await health.innerText();
+  assert.match(verdict, /^(OK|WARNING|FAILED)$/);
+  const failing = page.getByTestId('failing-checks-sandbox');
+  if (verdict === 'OK') assert.equal(await failing.count(), 0);
+  else assert.ok((await failing.locator('li').count()) > 0, 'a FAILED or WARNING server names its failing checks');
+  assert.doesNotMatch(verdict === 'OK' ? '' : await failing.innerText(), /^PostgreSQL$/m, 'the sandbox answers');
+  await page.screenshot({ path: path.join(screenshots, 'servers-checked.png'), fullPage: true });
+
   for (const view of ['jobs', 'backups', 'disk', 'restore']) {
     await page.getByTestId(`nav-${view}`).click();
     await page.waitForFunction((name) => location.hash.includes(name), view);

@@ -24,7 +24,7 @@ export function ServerTable({ servers }: { servers: readonly ServerSummary[] }) 
             <th scope="col">System id</th>
             <th scope="col" className="numeric">Backups</th>
             <th scope="col">Last backup</th>
-            <th scope="col">Probe</th>
+            <th scope="col">Actions</th>
           </tr>
         </thead>
         <tbody>
@@ -41,6 +41,10 @@ function ServerRow({ server, now }: { server: ServerSummary; now: number }) {
   const probe = useBarkeep((state) => state.probes[server.name]);
   const probeServer = useBarkeep((state) => state.probeServer);
   const probing = probe?.status === 'running';
+  const checkJobId = useBarkeep((state) => state.checkJobs[server.name]);
+  const checkJobState = useBarkeep((state) => (checkJobId === undefined ? undefined : state.jobsById[checkJobId]?.state));
+  const checking = checkJobState === 'queued' || checkJobState === 'running';
+  const checkServer = useBarkeep((state) => state.checkServer);
   return (
     <tr data-testid={`server-row-${server.name}`} className={server.active ? undefined : 'inactive'}>
       <th scope="row" className="server-cell">
@@ -58,8 +62,9 @@ function ServerRow({ server, now }: { server: ServerSummary; now: number }) {
           {server.conninfo}
         </div>
       </th>
-      <td>
+      <td className="health-cell">
         <HealthBadge health={server.health} testId={`server-health-${server.name}`} />
+        <FailingChecks server={server} />
       </td>
       <td>{server.backupMethod}</td>
       <td>{server.pgVersion ?? <NotKnown />}</td>
@@ -67,6 +72,16 @@ function ServerRow({ server, now }: { server: ServerSummary; now: number }) {
       <td className="numeric">{server.backupCount}</td>
       <td title={server.lastBackupAt ?? undefined}>{formatAge(server.lastBackupAt, now)}</td>
       <td className="probe-cell">
+        <button
+          type="button"
+          className="button button-small"
+          onClick={() => void checkServer(server.name)}
+          disabled={checking}
+          aria-label={`${checking ? 'Checking' : 'Check'} ${server.name}`}
+          data-testid={`check-${server.name}`}
+        >
+          {checking ? 'Checking…' : 'Check'}
+        </button>{' '}
         <button
           type="button"
           className="button button-small"
@@ -80,6 +95,21 @@ function ServerRow({ server, now }: { server: ServerSummary; now: number }) {
         <ProbeResult probe={probe} testId={`probe-result-${server.name}`} />
       </td>
     </tr>
+  );
+}
+
+/** The failing checks of the last run, by name; detail and hint on hover and for screen readers. */
+function FailingChecks({ server }: { server: ServerSummary }) {
+  if (server.failingChecks.length === 0) return null;
+  return (
+    <ul className="failing-checks" data-testid={`failing-checks-${server.name}`}>
+      {server.failingChecks.map((check) => (
+        <li key={check.name} className={`failing-check failing-${check.severity}`} title={check.hint === null ? check.detail : `${check.detail}\n${check.hint}`}>
+          {check.name}
+          <span className="visually-hidden">: {check.detail}{check.hint === null ? '' : `. ${check.hint}`}</span>
+        </li>
+      ))}
+    </ul>
   );
 }
 
