@@ -12,6 +12,8 @@ import { runScenario } from './harness';
 import type { Scenario } from './harness';
 import { formatScenarioTable } from './report';
 import type { ScenarioResult } from './report';
+import { backupPostgresScenario } from './scenarios/backup-postgres';
+import { backupRsyncScenario } from './scenarios/backup-rsync';
 import { catalogIndexScenario } from './scenarios/catalog-index';
 import { readDataFolderScenario } from './scenarios/read-data-folder';
 import { walStreamingScenario } from './scenarios/wal-streaming';
@@ -37,6 +39,8 @@ async function main(): Promise<number> {
   const scenarios: Scenario[] = [
     readDataFolderScenario({ pgbenchScale: args.scale }),
     catalogIndexScenario({ rowCount: 100_000 }),
+    backupPostgresScenario({ pgbenchScale: args.scale }),
+    backupRsyncScenario({ pgbenchScale: args.scale }),
     walStreamingScenario({ walMegabytes: 512 }),
   ];
   const selected = selectScenarios(scenarios, args.only);

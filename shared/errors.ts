@@ -38,6 +38,8 @@ export const errorCodes = [
   'minimum-redundancy',
   'disk-full',
   'verify-failed',
+  'restore-refused',
+  'target-unreachable',
 ] as const;
 
 export const ErrorCode = z.enum(errorCodes);

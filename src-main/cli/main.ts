@@ -9,17 +9,19 @@ import { Engine } from '../engine/engine';
 import { parseCommand, parseVerbArgs } from './args';
 import { createOutput } from './output';
 import type { Verb, VerbContext } from './verb';
+import { backupVerbs } from './verbs/backup';
 import { check } from './verbs/check';
 import { demo } from './verbs/demo';
 import { diagnose } from './verbs/diagnose';
 import { rebuildCatalogVerb } from './verbs/rebuild-catalog';
 import { receiveWal } from './verbs/receive-wal';
+import { restoreVerbs } from './verbs/restore';
 import { serve } from './verbs/serve';
 import { listServers, showServers } from './verbs/servers';
 import { walVerbs } from './verbs/wal';
 import { barkeepVersion } from './version';
 
-export const verbs: readonly Verb[] = [listServers, showServers, diagnose, rebuildCatalogVerb, serve, demo, check, ...walVerbs, receiveWal];
+export const verbs: readonly Verb[] = [listServers, showServers, diagnose, rebuildCatalogVerb, serve, demo, check, ...walVerbs, receiveWal, ...backupVerbs, ...restoreVerbs];
 
 function generalHelp(): string {
   const width = Math.max(...verbs.map((verb) => verb.name.length));

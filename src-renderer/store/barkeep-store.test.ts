@@ -70,11 +70,11 @@ function server(name: string): ServerSummary {
     systemId: null,
     pgVersion: null,
     health: 'unknown',
-    failingChecks: [],
+    failingChecks: [] as ServerSummary['failingChecks'],
     checkedAt: null,
     backupCount: 0,
     lastBackupAt: null,
-  } as ServerSummary;
+  } as unknown as ServerSummary;
 }
 
 function sandboxJob(changes: Partial<JobSnapshot> = {}): JobSnapshot {

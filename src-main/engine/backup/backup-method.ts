@@ -44,6 +44,8 @@ export interface BackupMethodInput {
   parallelJobs: number;
   /** passed to Electron-free progress reporting; check ctx.signal between files */
   ctx: JobContext;
+  /** optional: called once per file stored (written or reused), for a files count in progress displays */
+  onFileStored?: (file: BackupFileEntry) => void;
 }
 
 export interface BackupMethodResult {

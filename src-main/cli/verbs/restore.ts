@@ -1,0 +1,123 @@
+/**
+ * `barkeep restore` (alias `recover`): plans a point-in-time restore, prints the
+ * plan, and (unless --dry-run) runs the local restore as a job with a progress
+ * bar. Thin over engine/recovery: parse, plan, run, print how to start it.
+ */
+import { EngineError } from '../../../shared/errors';
+import { readWalArchiveView } from '../../engine/recovery/archive-view';
+import { planRestore, type RestorePlan } from '../../engine/recovery/plan';
+import { restoreLocal, type RestoreReport } from '../../engine/recovery/restore-local';
+import { parseRecoveryTarget } from '../../engine/recovery/target';
+import { createProgressPrinter, formatBytes } from '../progress-bar';
+import type { Verb, VerbContext } from '../verb';
+
+export const restore: Verb = {
+  name: 'restore',
+  summary: 'restore a backup into a local folder, to the latest WAL or a point in time',
+  usage: 'barkeep restore SERVER [BACKUP_ID|latest] DEST [--target-time T | --target-xid X | --target-lsn L | --target-name NAME | --target-immediate]'
+    + ' [--target-tli current|latest|N] [--target-action pause|promote|shutdown] [--target-exclusive] [--dry-run] [--force]',
+  details: [
+    'Without a backup id (or with latest) Barkeep picks the newest complete backup that ends before the target. The backup is',
+    'copied (never hard-linked) into DEST with the WAL recovery needs in DEST/barkeep_wal; postgresql.auto.conf gets restore_command,',
+    "the recovery target and archive_mode = off (so the copy cannot write into the original's archive); recovery.signal is created.",
+    'Refused: a non-empty DEST (unless --force), a running postmaster in DEST, too little free space, a target before the oldest',
+    'backup or past the archived WAL, an unknown timeline, a WAL gap. Not yet: --remote-ssh-command, --get-wal, --tablespace,',
+    '--standby-mode and --drill (later versions).',
+  ].join('\n'),
+  options: {
+    'target-time': { type: 'string' }, 'target-xid': { type: 'string' }, 'target-lsn': { type: 'string' }, 'target-name': { type: 'string' },
+    'target-immediate': { type: 'boolean' }, 'target-tli': { type: 'string' }, 'target-action': { type: 'string' },
+    'target-exclusive': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' },
+  },
+  optionHelp: [
+    ['--target-time T', "stop at a time, e.g. '2026-11-24 04:30:00+00' (without a zone: this machine's local time)"],
+    ['--target-xid X', 'stop at a transaction id'],
+    ['--target-lsn L', 'stop at a WAL location, e.g. 0/3000060'],
+    ['--target-name NAME', 'stop at a restore point made with pg_create_restore_point()'],
+    ['--target-immediate', 'stop as soon as the backup is consistent'],
+    ['--target-tli TLI', 'current, latest (default) or a timeline number'],
+    ['--target-action A', 'at the target: pause (default), promote or shutdown'],
+    ['--target-exclusive', 'stop just before the target (time, xid, lsn)'],
+    ['--dry-run', 'print the plan and check DEST; write nothing'],
+    ['--force', 'delete what DEST holds first (never while a postmaster runs there)'],
+  ],
+  positionals: { min: 2, max: 3 },
+  listing: true,
+  async run(ctx) {
+    const engine = ctx.engine();
+    const server = engine.server(ctx.positionals[0]!);
+    const [selector, dest] = ctx.positionals.length === 3 ? [ctx.positionals[1]!, ctx.positionals[2]!] : [null, ctx.positionals[1]!];
+    const target = parseRecoveryTarget({
+      time: stringOption(ctx, 'target-time'), xid: stringOption(ctx, 'target-xid'), lsn: stringOption(ctx, 'target-lsn'),
+      name: stringOption(ctx, 'target-name'), immediate: ctx.values['target-immediate'] === true,
+      timeline: stringOption(ctx, 'target-tli'), action: stringOption(ctx, 'target-action'), exclusive: ctx.values['target-exclusive'] === true,
+    });
+    const backups = engine.catalog.listBackups(server.name);
+    const hint = backups.find((backup) => backup.walSegmentSize)?.walSegmentSize ?? null;
+    const plan = planRestore({ server: server.name, backups, archive: readWalArchiveView(server.walsDirectory, hint), target, backupSelector: selector });
+    const options = { store: server, force: ctx.values.force === true, dryRun: ctx.values['dry-run'] === true };
+    // The checks alone first (a dry run writes nothing), so that a refusal comes before any plan or progress.
+    const checked = await restoreLocal(plan, dest, { ...options, dryRun: true }, { signal: new AbortController().signal, progress: () => undefined, log: () => undefined });
+    if (options.dryRun) {
+      printReport(ctx, checked);
+      return 0;
+    }
+    if (ctx.out.format !== 'json') printPlan(ctx, plan, dest);
+    const handle = engine.jobs.submit({
+      kind: 'restore', server: server.name, title: `restore ${server.name}`,
+      run: (jobCtx) => restoreLocal(plan, dest, options, jobCtx),
+    });
+    const print = ctx.global.quiet ? null : createProgressPrinter();
+    const unsubscribe = engine.jobs.onEvent((event) => {
+      if (event.job.id === handle.id) print?.(event);
+    });
+    const cancel = (): void => void engine.jobs.cancel(handle.id);
+    process.once('SIGINT', cancel);
+    try {
+      printReport(ctx, await handle.done);
+    } finally {
+      process.off('SIGINT', cancel);
+      unsubscribe();
+    }
+    return 0;
+  },
+};
+
+export const recover: Verb = { ...restore, name: 'recover', summary: 'the same as restore (Barman\'s name)' };
+
+export const restoreVerbs: readonly Verb[] = [restore, recover];
+
+function stringOption(ctx: VerbContext, name: string): string | undefined {
+  const value = ctx.values[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new EngineError('usage', `--${name} needs a value`);
+  return value;
+}
+
+function printPlan(ctx: VerbContext, plan: RestorePlan, dest: string): void {
+  const firstWal = plan.walSegments[0] ?? '-';
+  const lastWal = plan.walSegments.at(-1) ?? '-';
+  ctx.out.line(`restore plan for server '${plan.server}' into '${dest}':`);
+  ctx.out.line(`  backup:      ${plan.backup.backupId} (ended ${plan.backup.endTime ?? '-'} at lsn ${plan.backup.endLsn ?? '-'}, timeline ${plan.backup.timeline ?? '-'})`);
+  ctx.out.line(`  target:      ${plan.targetDescription}${plan.target.kind === 'latest' ? '' : `, then ${plan.target.action}`}`);
+  ctx.out.line(`  timeline:    ${plan.targetTimeline} (${plan.target.timeline})`);
+  ctx.out.line(`  wal:         ${plan.walSegments.length} segments ${firstWal} … ${lastWal}${plan.historyFiles.length ? ` + ${plan.historyFiles.join(', ')}` : ''}`);
+  ctx.out.line(`  to copy:     ${formatBytes(plan.bytesToCopy)} (data ${formatBytes(plan.dataBytes)}, wal ${formatBytes(plan.walBytes)}), about ${plan.estimatedSeconds} s at ${formatBytes(plan.throughputBytesPerSecond)}/s (${plan.throughputSource})`);
+  for (const warning of plan.warnings) ctx.out.line(`  WARNING: ${warning}`);
+}
+
+function printReport(ctx: VerbContext, report: RestoreReport): void {
+  if (ctx.out.format === 'json') {
+    ctx.out.json({ ...report, plan: { ...report.plan, target: { ...report.plan.target, ...('lsn' in report.plan.target ? { lsn: String(report.plan.target.lsn) } : {}) } } });
+    return;
+  }
+  if (report.dryRun) {
+    printPlan(ctx, report.plan, report.dest);
+    ctx.out.line(`dry run: '${report.dest}' passed the checks; nothing was written`);
+    return;
+  }
+  ctx.out.line(`restored backup ${report.plan.backup.backupId} of server '${report.plan.server}' into '${report.dest}': ${formatBytes(report.copiedBytes)}`
+    + ` (${report.walFiles} wal files) in ${report.durationSeconds.toFixed(1)} s; recovery target: ${report.plan.targetDescription}`);
+  ctx.out.line('check port and listen_addresses in its postgresql.conf (it is a copy of the original\'s), then start it with:');
+  ctx.out.line(`  ${report.startCommand}`);
+}

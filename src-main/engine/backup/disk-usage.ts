@@ -1,0 +1,188 @@
+/**
+ * Disk usage of a server's store, counting a hard-linked file once: every
+ * backup folder is walked and files grouped by inode, so a backup's own bytes
+ * are the files no other backup shares, and the server's backup bytes count each
+ * inode once. Plus the WAL archive's bytes and the volume's free space. Only
+ * storeDiskUsage writes: the figures into each backup.json and the catalog.
+ */
+import { existsSync } from 'node:fs';
+import { lstat, readdir, statfs } from 'node:fs/promises';
+import path from 'node:path';
+import type { BackupInfo } from '../../../shared/domain/backup';
+import { BackupId } from '../../../shared/domain/names';
+import type { Catalog } from '../catalog/catalog';
+import { readBackupInfo, writeBackupInfo } from '../store/backup-info-file';
+import { backupInfoFile, baseFolder, type StorePaths } from '../store/layout';
+
+export interface StoredFile {
+  backupId: string;
+  dev: number;
+  ino: number;
+  size: number;
+  nlink: number;
+}
+
+export interface BackupUsage {
+  backupId: string;
+  /** every file of the backup, shared or not */
+  totalBytes: number;
+  /** files no other backup links to */
+  ownBytes: number;
+  files: number;
+  sharedFiles: number;
+}
+
+export interface VolumeSpace {
+  totalBytes: number;
+  /** what an unprivileged writer may still use */
+  freeBytes: number;
+}
+
+export interface ServerDiskUsage {
+  server: string;
+  backups: BackupUsage[];
+  /** all backups, a hard-linked file counted once */
+  backupsBytes: number;
+  walBytes: number;
+  volume: VolumeSpace | null;
+}
+
+/**
+ * Groups files by inode: an inode referenced by one backup only, and with no
+ * links outside the walked backups (nlink), belongs to it; any other is shared.
+ */
+export function computeBackupUsage(files: Iterable<StoredFile>): { backups: Map<string, BackupUsage>; uniqueBytes: number } {
+  const inodes = new Map<string, { size: number; nlink: number; owners: Map<string, number> }>();
+  const backups = new Map<string, BackupUsage>();
+  for (const file of files) {
+    const usage = backups.get(file.backupId) ?? { backupId: file.backupId, totalBytes: 0, ownBytes: 0, files: 0, sharedFiles: 0 };
+    usage.totalBytes += file.size;
+    usage.files += 1;
+    backups.set(file.backupId, usage);
+    const key = `${file.dev}:${file.ino}`;
+    const inode = inodes.get(key) ?? { size: file.size, nlink: file.nlink, owners: new Map<string, number>() };
+    inode.owners.set(file.backupId, (inode.owners.get(file.backupId) ?? 0) + 1);
+    inodes.set(key, inode);
+  }
+  let uniqueBytes = 0;
+  for (const inode of inodes.values()) {
+    uniqueBytes += inode.size;
+    const references = [...inode.owners.values()].reduce((sum, count) => sum + count, 0);
+    const [onlyOwner] = inode.owners.keys();
+    const own = inode.owners.size === 1 && inode.nlink <= references;
+    for (const [backupId, count] of inode.owners) {
+      const usage = backups.get(backupId)!;
+      if (own && backupId === onlyOwner) usage.ownBytes += inode.size;
+      else usage.sharedFiles += count;
+    }
+  }
+  return { backups, uniqueBytes };
+}
+
+/** Walks every finished or failed backup folder of the server (temporary ones are skipped). */
+export async function measureBackups(paths: StorePaths): Promise<{ backups: Map<string, BackupUsage>; uniqueBytes: number }> {
+  const files: StoredFile[] = [];
+  let names: string[];
+  try {
+    names = await readdir(baseFolder(paths));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { backups: new Map(), uniqueBytes: 0 };
+    throw error;
+  }
+  for (const name of names.filter((candidate) => BackupId.safeParse(candidate).success).sort()) {
+    await walkFiles(path.join(baseFolder(paths), name), (stats) => {
+      files.push({ backupId: name, dev: stats.dev, ino: stats.ino, size: stats.size, nlink: stats.nlink });
+    });
+  }
+  const usage = computeBackupUsage(files);
+  for (const name of names) {
+    if (BackupId.safeParse(name).success && !usage.backups.has(name)) {
+      usage.backups.set(name, { backupId: name, totalBytes: 0, ownBytes: 0, files: 0, sharedFiles: 0 });
+    }
+  }
+  return usage;
+}
+
+export async function measureServerDiskUsage(server: StorePaths & { name: string }): Promise<ServerDiskUsage> {
+  const { backups, uniqueBytes } = await measureBackups(server);
+  return {
+    server: server.name,
+    backups: [...backups.values()],
+    backupsBytes: uniqueBytes,
+    walBytes: await measureFolderBytes(server.walsDirectory),
+    volume: await measureVolume(server.backupDirectory),
+  };
+}
+
+/**
+ * Measures every backup of the server and stores ownBytes (and sizeBytes when
+ * unknown) where they changed: a new backup that links to an older one lowers
+ * the older one's own bytes, a deleted one raises its neighbours'.
+ */
+export async function storeDiskUsage(catalog: Catalog, server: StorePaths & { name: string }): Promise<BackupInfo[]> {
+  const { backups } = await measureBackups(server);
+  const changed: BackupInfo[] = [];
+  for (const usage of backups.values()) {
+    const file = backupInfoFile(server, usage.backupId);
+    if (!existsSync(file)) continue;
+    const info = readBackupInfo(file);
+    if (info.status === 'FAILED' || info.ownBytes === usage.ownBytes) continue;
+    const updated: BackupInfo = { ...info, ownBytes: usage.ownBytes };
+    writeBackupInfo(server, updated);
+    catalog.upsertBackup(updated);
+    changed.push(updated);
+  }
+  return changed;
+}
+
+/**
+ * Barman's "WAL Size" of each backup: the archived WAL from its begin WAL up to
+ * the next complete backup's (or to the end of the archive), from the catalog's index.
+ */
+export function measureWalSinceBackups(catalog: Catalog, server: string, backups: readonly BackupInfo[]): Map<string, number> {
+  const sizes = new Map<string, number>();
+  const starts = backups.filter((backup) => backup.beginWal !== null && (backup.status === 'DONE' || backup.status === 'WAITING_FOR_WALS'))
+    .sort((a, b) => (a.backupId < b.backupId ? -1 : 1));
+  const query = catalog.db.prepare('SELECT COALESCE(SUM(size_bytes), 0) FROM wal_segments WHERE server = ? AND name >= ? AND name < ?').pluck();
+  starts.forEach((backup, index) => {
+    const next = starts[index + 1]?.beginWal ?? 'G';
+    sizes.set(backup.backupId, Number(query.get(server, backup.beginWal, next)));
+  });
+  return sizes;
+}
+
+/** Apparent size of the files under `folder` (0 when it does not exist). */
+export async function measureFolderBytes(folder: string): Promise<number> {
+  let total = 0;
+  await walkFiles(folder, (stats) => {
+    total += stats.size;
+  });
+  return total;
+}
+
+/** The volume holding `folder` (or its nearest existing parent). */
+export async function measureVolume(folder: string): Promise<VolumeSpace | null> {
+  for (let current = path.resolve(folder); ; current = path.dirname(current)) {
+    try {
+      const stats = await statfs(current);
+      return { totalBytes: stats.blocks * stats.bsize, freeBytes: stats.bavail * stats.bsize };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || current === path.dirname(current)) return null;
+    }
+  }
+}
+
+async function walkFiles(folder: string, visit: (stats: { dev: number; ino: number; size: number; nlink: number }) => void): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const entry of entries) {
+    const full = path.join(folder, entry.name);
+    if (entry.isDirectory()) await walkFiles(full, visit);
+    else if (entry.isFile()) visit(await lstat(full));
+  }
+}

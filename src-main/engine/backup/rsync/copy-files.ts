@@ -1,0 +1,179 @@
+/**
+ * The copy phase of an rsync-method backup, between pg_backup_start and
+ * pg_backup_stop: folders and symlinks, reuse from the previous backup, the
+ * changed files in `parallelJobs` tar streams over one SSH connection, and
+ * global/pg_control last. Reports bytes progress; logs files that changed or vanished.
+ */
+import { EngineError } from '../../../../shared/errors';
+import type { JobContext } from '../../jobs/job-queue';
+import type { Transport } from '../../transport/transport';
+import type { BackupFileEntry, PreviousBackup } from '../backup-method';
+import { createFolders, createSymlinks, reuseFiles } from './local-tree';
+import { hashRemoteFiles } from './remote-checksum';
+import type { RemoteEntry } from './remote-listing';
+import { fetchFiles } from './tar-fetch';
+import type { FetchedFile } from './tar-fetch';
+import { splitIntoStreams, sumSizes } from './transfer-plan';
+import type { ReusedFile, TransferPlan } from './transfer-plan';
+
+export interface CopyInput {
+  transport: Transport;
+  plan: TransferPlan;
+  dataFolder: string;
+  previous: PreviousBackup | null;
+  reuse: 'off' | 'copy' | 'link';
+  parallelJobs: number;
+  compress: boolean;
+  ctx: JobContext;
+  onFileStored?: (file: BackupFileEntry) => void;
+}
+
+export interface CopyResult {
+  files: BackupFileEntry[];
+  wireBytes: number;
+  reusedBytes: number;
+}
+
+const progressIntervalMs = 200;
+const namesLogged = 10;
+
+export async function copyFiles(input: CopyInput): Promise<CopyResult> {
+  const { ctx, plan } = input;
+  const files: BackupFileEntry[] = [];
+  const store = (file: BackupFileEntry): void => {
+    files.push(file);
+    input.onFileStored?.(file);
+  };
+
+  // 1. The tree: folders first, then symlinks that live in them.
+  await createFolders(input.dataFolder, plan.directories);
+  await createSymlinks(input.dataFolder, plan.symlinks);
+
+  // 2. Files that may have changed after the previous backup started: their content decides.
+  const toTransfer = [...plan.transfer];
+  const toReuse = [...plan.reuse];
+  if (plan.verify.length > 0) {
+    ctx.progress({ phase: `comparing checksums of ${plan.verify.length} recently modified files` });
+    const started = performance.now();
+    const verified = await verifyByChecksum(input, plan.verify);
+    toReuse.push(...verified.same);
+    toTransfer.push(...verified.different);
+    ctx.log(`compared ${plan.verify.length} recently modified files (${formatMegabytes(sumSizes(plan.verify.map((file) => file.entry)))}) by checksum on the server in ${seconds(started)}: ${verified.same.length} unchanged`);
+  }
+
+  // 3. Unchanged files from the previous backup; any that went missing there travel instead.
+  let reusedBytes = 0;
+  if (toReuse.length > 0 && input.previous && input.reuse !== 'off') {
+    ctx.progress({ phase: `${input.reuse === 'link' ? 'linking' : 'copying'} ${toReuse.length} unchanged files` });
+    const reused = await reuseFiles(toReuse, {
+      previousFolder: input.previous.dataFolder, dataFolder: input.dataFolder, mode: input.reuse, signal: ctx.signal, onFile: store,
+    });
+    toTransfer.push(...reused.missing);
+    reusedBytes = sumSizes(reused.stored);
+    if (reused.missing.length > 0) ctx.log(`${reused.missing.length} files were missing from backup ${input.previous.backupId}: sending them again`, 'warn');
+    if (reused.copiedInsteadOfLinked > 0) ctx.log(`${reused.copiedInsteadOfLinked} files could not be hard-linked (another volume or too many links): copied instead`, 'warn');
+  }
+  checkCancelled(ctx);
+
+  // 4. Changed and new files, in balanced streams at once; then pg_control alone, last.
+  const streams = splitIntoStreams(toTransfer, input.parallelJobs);
+  const progress = trackProgress(ctx, sumSizes(toTransfer) + (plan.control?.size ?? 0));
+  const changed: string[] = [];
+  const vanished: string[] = [];
+  const onFile = (file: FetchedFile): void => {
+    if (file.changed) changed.push(file.entry.backupPath);
+    store({ path: file.entry.backupPath, size: file.size, mtime: file.entry.mtime, sha256: file.sha256, reused: false });
+  };
+  // One stream failing stops the others: the backup has failed anyway.
+  const streamsStop = new AbortController();
+  const stopStreams = (): void => streamsStop.abort();
+  ctx.signal.addEventListener('abort', stopStreams, { once: true });
+  const fetch = async (list: readonly RemoteEntry[]): Promise<number> => {
+    try {
+      const result = await fetchFiles(input.transport, list, {
+        dataFolder: input.dataFolder, compress: input.compress, signal: streamsStop.signal, onBytes: progress.add, onFile,
+      });
+      vanished.push(...result.vanished.map((entry) => entry.backupPath));
+      return result.wireBytes;
+    } catch (error) {
+      streamsStop.abort();
+      throw error;
+    }
+  };
+  ctx.progress({ phase: `copying ${toTransfer.length} files in ${streams.length} stream${streams.length === 1 ? '' : 's'}` });
+  let wireBytes: number;
+  try {
+    wireBytes = (await settleAll(ctx, streams.map((list) => fetch(list)))).reduce((total, bytes) => total + bytes, 0);
+    checkCancelled(ctx);
+    if (plan.control) wireBytes += await fetch([plan.control]);
+  } finally {
+    ctx.signal.removeEventListener('abort', stopStreams);
+  }
+  checkCancelled(ctx);
+  progress.finish();
+
+  if (vanished.length > 0) ctx.log(`${vanished.length} files vanished during the copy (WAL replay accounts for them): ${listSome(vanished)}`);
+  if (changed.length > 0) ctx.log(`${changed.length} files changed during the copy (WAL replay repairs them): ${listSome(changed)}`);
+  return { files, wireBytes, reusedBytes };
+}
+
+/** Hashes the candidates on the server, in parallelJobs streams; unreadable ones count as different. */
+async function verifyByChecksum(input: CopyInput, candidates: readonly ReusedFile[]): Promise<{ same: ReusedFile[]; different: RemoteEntry[] }> {
+  const groups = splitIntoStreams(candidates.map((candidate) => candidate.entry), input.parallelJobs);
+  const results = await settleAll(input.ctx, groups.map((group) => hashRemoteFiles(input.transport, group, input.ctx.signal)));
+  const unavailable = results.find((result) => result.unavailable !== null)?.unavailable;
+  if (unavailable) {
+    input.ctx.log(`sha256sum is not usable on ${input.transport.description} (${unavailable}): ${candidates.length} recently modified files are sent again`, 'warn');
+    return { same: [], different: candidates.map((candidate) => candidate.entry) };
+  }
+  const hashes = new Map(results.flatMap((result) => [...result.byPath]));
+  const same = candidates.filter((candidate) => hashes.get(candidate.entry.remotePath) === candidate.previous.sha256);
+  const sameSet = new Set(same);
+  return { same, different: candidates.filter((candidate) => !sameSet.has(candidate)).map((candidate) => candidate.entry) };
+}
+
+/**
+ * Waits for every stream, so none is still writing when this returns. A cancel
+ * of the job wins; otherwise the first real failure (not the stops it caused).
+ */
+async function settleAll<T>(ctx: JobContext, tasks: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(tasks);
+  const failures = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected').map((result) => result.reason as unknown);
+  if (failures.length === 0) return results.map((result) => (result as PromiseFulfilledResult<T>).value);
+  checkCancelled(ctx);
+  throw failures.find((failure) => !(failure instanceof EngineError && failure.code === 'cancelled')) ?? failures[0];
+}
+
+function trackProgress(ctx: JobContext, total: number): { add(count: number): void; finish(): void } {
+  let done = 0;
+  let reportedAt = 0;
+  const report = (): void => {
+    reportedAt = Date.now();
+    ctx.progress({ bytesDone: done, bytesTotal: total });
+  };
+  report();
+  return {
+    add: (count) => {
+      done += count;
+      if (Date.now() - reportedAt >= progressIntervalMs) report();
+    },
+    finish: report,
+  };
+}
+
+function seconds(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(2)} s`;
+}
+
+function formatMegabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function checkCancelled(ctx: JobContext): void {
+  if (ctx.signal.aborted) throw new EngineError('cancelled', 'the backup was cancelled');
+}
+
+function listSome(names: string[]): string {
+  const shown = names.slice(0, namesLogged).join(', ');
+  return names.length > namesLogged ? `${shown} and ${names.length - namesLogged} more` : shown;
+}

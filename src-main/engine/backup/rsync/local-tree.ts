@@ -1,0 +1,110 @@
+/**
+ * The local side of a backup that is not a transfer: the folder tree and
+ * symlinks, unchanged files hard-linked (or copied) from the previous backup,
+ * and the label files PostgreSQL hands back at stop. Never writes outside
+ * dataFolder and never opens a previous backup's file for writing.
+ */
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { chmod, copyFile, link, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { EngineError } from '../../../../shared/errors';
+import type { BackupFileEntry } from '../backup-method';
+import type { RemoteEntry } from './remote-listing';
+import type { ReusedFile } from './transfer-plan';
+
+export interface ReuseOutcome {
+  stored: BackupFileEntry[];
+  /** previous files that were missing: they must be transferred instead */
+  missing: RemoteEntry[];
+  /** hard links refused (another volume, link limit): copied instead */
+  copiedInsteadOfLinked: number;
+}
+
+const reuseConcurrency = 16;
+
+/** Makes every folder (parents first; modes as on the server, always writable by us). */
+export async function createFolders(dataFolder: string, directories: readonly RemoteEntry[]): Promise<void> {
+  for (const dir of directories) {
+    await mkdir(localPathOf(dataFolder, dir.backupPath), { recursive: true, mode: (dir.mode & 0o7777) | 0o700 });
+  }
+}
+
+export async function createSymlinks(dataFolder: string, symlinks: readonly RemoteEntry[]): Promise<void> {
+  for (const entry of symlinks) {
+    if (entry.linkTarget !== null) await symlink(entry.linkTarget, localPathOf(dataFolder, entry.backupPath));
+  }
+}
+
+/** Links (or copies) unchanged files from the previous backup's data folder, a few at a time. */
+export async function reuseFiles(
+  files: readonly ReusedFile[],
+  opts: { previousFolder: string; dataFolder: string; mode: 'link' | 'copy'; signal: AbortSignal; onFile(file: BackupFileEntry): void },
+): Promise<ReuseOutcome> {
+  const outcome: ReuseOutcome = { stored: [], missing: [], copiedInsteadOfLinked: 0 };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      if (opts.signal.aborted) throw new EngineError('cancelled', 'reuse of files from the previous backup was cancelled');
+      const file = files[next++]!;
+      const source = localPathOf(opts.previousFolder, file.entry.backupPath);
+      const target = localPathOf(opts.dataFolder, file.entry.backupPath);
+      const result = await reuseOne(source, target, file, opts.mode);
+      if (result === 'missing') {
+        outcome.missing.push(file.entry);
+        continue;
+      }
+      if (result === 'copied-instead') outcome.copiedInsteadOfLinked++;
+      const stored: BackupFileEntry = { path: file.entry.backupPath, size: file.entry.size, mtime: file.entry.mtime, sha256: file.previous.sha256, reused: true };
+      outcome.stored.push(stored);
+      opts.onFile(stored);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(reuseConcurrency, files.length) }, worker));
+  return outcome;
+}
+
+async function reuseOne(source: string, target: string, file: ReusedFile, mode: 'link' | 'copy'): Promise<'linked' | 'copied' | 'copied-instead' | 'missing'> {
+  if (mode === 'link') {
+    try {
+      await link(source, target);
+      return 'linked';
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return 'missing';
+      if (code !== 'EXDEV' && code !== 'EMLINK' && code !== 'EPERM' && code !== 'ENOTSUP') throw storeFailed(target, error);
+    }
+  }
+  try {
+    // A clone where the file system can (btrfs, xfs), a plain copy elsewhere.
+    await copyFile(source, target, constants.COPYFILE_FICLONE);
+    await chmod(target, file.entry.mode & 0o7777);
+    await utimes(target, file.entry.mtime, file.entry.mtime);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw storeFailed(target, error);
+  }
+  return mode === 'link' ? 'copied-instead' : 'copied';
+}
+
+/** Writes backup_label or tablespace_map as PostgreSQL returned it; returns its manifest entry. */
+export async function writeLabelFile(dataFolder: string, name: string, content: string, mtime: Date): Promise<BackupFileEntry> {
+  const bytes = Buffer.from(content, 'utf8');
+  const target = localPathOf(dataFolder, name);
+  try {
+    await writeFile(target, bytes, { mode: 0o600 });
+    await utimes(target, mtime, mtime);
+  } catch (error) {
+    throw storeFailed(target, error);
+  }
+  return { path: name, size: bytes.length, mtime, sha256: createHash('sha256').update(bytes).digest('hex'), reused: false };
+}
+
+export function localPathOf(dataFolder: string, backupPath: string): string {
+  return path.join(dataFolder, ...backupPath.split('/'));
+}
+
+function storeFailed(target: string, error: unknown): EngineError {
+  return new EngineError('io-failed', `unable to store '${target}': ${((error as Error).message ?? String(error)).toLowerCase()}`,
+    'check the free space and permissions of the backup folder', { cause: error });
+}

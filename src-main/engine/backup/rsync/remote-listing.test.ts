@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { buildListCommand, parseListing } from './remote-listing';
+import type { ListingRoot } from './remote-listing';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-listing-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+test('parses what the listing command prints (run here by the local shell)', () => {
+  const data = path.join(root, 'data dir');
+  const tablespace = path.join(root, 'ts', 'PG_15_202209061');
+  mkdirSync(path.join(data, 'base', '5'), { recursive: true });
+  mkdirSync(path.join(data, 'pg_tblspc'), { recursive: true });
+  mkdirSync(path.join(tablespace, '5'), { recursive: true });
+  writeFileSync(path.join(data, 'PG_VERSION'), '15\n', { mode: 0o600 });
+  writeFileSync(path.join(data, 'base', '5', "odd name\nwith 'quotes'"), 'x');
+  writeFileSync(path.join(tablespace, '5', '16390'), Buffer.alloc(8192));
+  symlinkSync(path.dirname(tablespace), path.join(data, 'pg_tblspc', '16385'));
+  utimesSync(path.join(data, 'PG_VERSION'), new Date('2024-05-01T10:00:00.5Z'), new Date('2024-05-01T10:00:00.5Z'));
+
+  const roots: ListingRoot[] = [
+    { remoteDir: data, backupPrefix: '' },
+    { remoteDir: tablespace, backupPrefix: 'pg_tblspc/16385/PG_15_202209061' },
+  ];
+  const run = spawnSync('sh', ['-c', buildListCommand(roots)]);
+  assert.equal(run.status, 0, run.stderr.toString());
+  const entries = parseListing(run.stdout, roots);
+  const byPath = new Map(entries.map((entry) => [entry.backupPath, entry]));
+
+  assert.ok(!byPath.has(''), 'the data folder itself is not an entry');
+  const version = byPath.get('PG_VERSION');
+  assert.deepEqual({ ...version }, {
+    backupPath: 'PG_VERSION', remotePath: path.join(data, 'PG_VERSION'), type: 'file', size: 3,
+    mtime: new Date('2024-05-01T10:00:00.5Z'), mode: 0o600, linkTarget: null,
+  });
+  assert.equal(byPath.get("base/5/odd name\nwith 'quotes'")?.size, 1);
+  assert.equal(byPath.get('base/5')?.type, 'directory');
+  const link = byPath.get('pg_tblspc/16385');
+  assert.equal(link?.type, 'symlink');
+  assert.equal(link?.linkTarget, path.dirname(tablespace));
+  assert.equal(byPath.get('pg_tblspc/16385/PG_15_202209061')?.type, 'directory', 'a tablespace root is a folder of the backup');
+  assert.equal(byPath.get('pg_tblspc/16385/PG_15_202209061/5/16390')?.remotePath, path.join(tablespace, '5', '16390'));
+});
+
+test('output that is not a listing is refused', () => {
+  const roots: ListingRoot[] = [{ remoteDir: '/pgdata', backupPrefix: '' }];
+  assert.throws(() => parseListing(Buffer.from('/elsewhere\0f 1 1.0 600\0x\0\0'), roots), /unable to read the remote file listing/);
+  assert.throws(() => parseListing(Buffer.from('/pgdata\0garbage\0x\0\0'), roots), /unable to read the remote file listing/);
+  assert.deepEqual(parseListing(Buffer.alloc(0), roots), []);
+});

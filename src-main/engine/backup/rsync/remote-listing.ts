@@ -1,0 +1,99 @@
+/**
+ * Lists a data folder and its tablespaces on the PostgreSQL host with ONE
+ * remote `find` (path, size, mtime, mode, type, link target) and maps every
+ * entry to its path inside the backup. Owns the command and the parsing of its
+ * NUL-separated output; what to leave out is exclusions.ts's business.
+ */
+import { EngineError } from '../../../../shared/errors';
+import type { FileType, Transport } from '../../transport/transport';
+import { quoteShellArg } from './shell-quote';
+
+export interface ListingRoot {
+  /** absolute folder on the PostgreSQL host */
+  remoteDir: string;
+  /** where its contents go inside the backup ('' for the data folder, 'pg_tblspc/16385/PG_15_202209061' for a tablespace) */
+  backupPrefix: string;
+}
+
+export interface RemoteEntry {
+  /** '/'-separated path inside the backup's data folder */
+  backupPath: string;
+  /** absolute path on the PostgreSQL host */
+  remotePath: string;
+  type: FileType;
+  size: number;
+  mtime: Date;
+  /** permission bits */
+  mode: number;
+  linkTarget: string | null;
+}
+
+export interface RemoteListing {
+  entries: RemoteEntry[];
+  /** files that vanished while find walked the tree (normal on a running server) */
+  vanished: string[];
+}
+
+/** The remote command: one find over every root, four NUL-terminated fields per entry. */
+export function buildListCommand(roots: readonly ListingRoot[]): string {
+  const dirs = roots.map((root) => quoteShellArg(root.remoteDir)).join(' ');
+  // -H: a root that is itself a symlink (a data folder on another volume) is followed; nothing below it is.
+  return `LC_ALL=C find -H ${dirs} -printf '%H\\0%y %s %T@ %m\\0%P\\0%l\\0'`;
+}
+
+/** Runs the listing; a missing root or any error other than a vanished file fails it. */
+export async function listRemoteTree(transport: Transport, roots: readonly ListingRoot[], signal?: AbortSignal): Promise<RemoteListing> {
+  const result = await transport.exec(buildListCommand(roots), signal ? { signal } : {});
+  const problems = result.stderr.toString('utf8').split('\n').filter((line) => line.trim() !== '');
+  const vanished = problems.filter((line) => /No such file or directory/.test(line));
+  const other = problems.filter((line) => !/No such file or directory/.test(line));
+  const entries = parseListing(result.stdout, roots);
+  const missingRoot = roots.find((root) => !entries.some((entry) => entry.remotePath === root.remoteDir));
+  if (result.code !== 0 && (other.length > 0 || missingRoot)) {
+    const where = missingRoot ? `folder '${missingRoot.remoteDir}'` : `folders ${roots.map((root) => `'${root.remoteDir}'`).join(', ')}`;
+    throw new EngineError(
+      'io-failed',
+      `unable to list ${where} on ${transport.description}: ${(other[0] ?? problems[0] ?? `find exited with ${result.code}`).trim()}`,
+      'check that the ssh user can read the data folder and its tablespaces (log in as the postgres user)',
+    );
+  }
+  return { entries, vanished: vanished.map((line) => line.replace(/^find: /, '').trim()) };
+}
+
+/** Parses find's output; entries come back in find's order. */
+export function parseListing(output: Buffer, roots: readonly ListingRoot[]): RemoteEntry[] {
+  const byDir = new Map(roots.map((root) => [root.remoteDir, root]));
+  const fields = output.toString('utf8').split('\0');
+  const entries: RemoteEntry[] = [];
+  // A complete record is 4 fields; the split leaves one empty string after the last NUL.
+  for (let i = 0; i + 3 < fields.length; i += 4) {
+    const rootDir = fields[i]!;
+    const stat = fields[i + 1]!;
+    const relative = fields[i + 2]!;
+    const linkTarget = fields[i + 3]!;
+    const root = byDir.get(rootDir);
+    const match = /^(\w) (\d+) (\d+(?:\.\d+)?) ([0-7]+)$/.exec(stat);
+    if (!root || !match) throw new EngineError('io-failed', `unable to read the remote file listing near '${rootDir}/${relative}'`, 'check that the remote find is GNU find');
+    const backupPath = [root.backupPrefix, relative].filter((part) => part !== '').join('/');
+    entries.push({
+      backupPath,
+      remotePath: relative === '' ? rootDir : `${rootDir.replace(/\/+$/, '')}/${relative}`,
+      type: readFindType(match[1]!),
+      size: Number(match[2]),
+      mtime: new Date(Math.floor(Number(match[3]) * 1000)),
+      mode: Number.parseInt(match[4]!, 8),
+      linkTarget: match[1] === 'l' ? linkTarget : null,
+    });
+  }
+  // The data folder's own root has no path in the backup; a tablespace root is a folder in it.
+  return entries.filter((entry) => entry.backupPath !== '');
+}
+
+function readFindType(letter: string): FileType {
+  switch (letter) {
+    case 'f': return 'file';
+    case 'd': return 'directory';
+    case 'l': return 'symlink';
+    default: return 'other';
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Backup method `rsync` (Barman's name; no rsync binary involved): the
+ * concurrent backup API held on one PostgreSQL session while the data folder
+ * and tablespaces come over one SSH connection (ssh2), unchanged files reused
+ * from the previous backup. Fills dataFolder only; the store is the orchestrator's.
+ */
+import { EngineError } from '../../../../shared/errors';
+import { openBackupSession } from '../../postgres/backup-api';
+import type { BackupServerFacts, BackupSession } from '../../postgres/backup-api';
+import { openSshTransport } from '../../transport/ssh-transport';
+import type { Transport } from '../../transport/transport';
+import type { BackupMethodInput, BackupMethodResult, BackupMethodRun } from '../backup-method';
+import { copyFiles } from './copy-files';
+import { excludeFromBackup } from './exclusions';
+import { writeLabelFile } from './local-tree';
+import { listRemoteTree } from './remote-listing';
+import type { ListingRoot } from './remote-listing';
+import { checkSameSystem } from './remote-control-file';
+import { readReuseHorizon } from './reuse-horizon';
+import { findDefaultKey, parseSshCommand } from './ssh-command';
+import { planTransfer, sumSizes } from './transfer-plan';
+
+export const runRsyncBackup: BackupMethodRun = async (input) => {
+  const { server, ctx } = input;
+  const clock = startPhaseClock();
+
+  // 1. Both connections at once; a host key that does not match ends both before any backup starts.
+  ctx.progress({ phase: 'connecting' });
+  const { transport, session } = await connectBoth(input);
+  try {
+    const { facts } = session;
+    clock.lap('connect');
+
+    // 2. When the previous backup started: files modified since then must also match by checksum.
+    const reuse = input.previous ? input.reuse : 'off';
+    const horizon = input.previous && reuse !== 'off' ? await readReuseHorizon(input.previous.dataFolder, session.readZoneOffset) : null;
+    if (input.previous && reuse !== 'off' && !horizon) {
+      ctx.log(`backup ${input.previous.backupId} has no readable backup_label: every unchanged-looking file is compared by checksum`, 'warn');
+    }
+
+    // 3. The backup starts (a checkpoint: immediate_checkpoint decides how fast) while we make sure
+    //    ssh_command and conninfo reach the same server; if not, closing the session ends the backup.
+    ctx.progress({ phase: server.immediateCheckpoint ? 'starting the backup' : 'starting the backup (waiting for a spread checkpoint)' });
+    const [started, sameSystem] = await Promise.allSettled([
+      session.start(`barkeep backup ${server.name} ${input.backupId}`, server.immediateCheckpoint, ctx.signal),
+      checkSameSystem(transport, facts.dataDirectory, facts.systemId, ctx.signal),
+    ]);
+    if (sameSystem.status === 'rejected') throw sameSystem.reason;
+    if (started.status === 'rejected') throw started.reason;
+    const start = started.value;
+    ctx.log(`backup started at ${start.lsn} (WAL ${start.walFile}, timeline ${start.timeline})`);
+    clock.lap('start');
+
+    // 4. One listing of everything, minus what pg_basebackup leaves out, compared with the previous backup.
+    ctx.progress({ phase: 'listing files' });
+    const listing = await listRemoteTree(transport, listingRoots(facts), ctx.signal);
+    const { kept, skipped } = excludeFromBackup(listing.entries);
+    const plan = planTransfer({ entries: kept, previous: input.previous, reuse, horizon });
+    ctx.log(describePlan(plan, skipped.length, reuse));
+    clock.lap('list');
+
+    // 5. The copy: reuse, parallel streams, pg_control last.
+    const compress = server.networkCompression;
+    const copy = await copyFiles({
+      transport, plan, dataFolder: input.dataFolder, previous: input.previous, reuse, parallelJobs: Math.max(1, input.parallelJobs), compress, ctx,
+      ...(input.onFileStored ? { onFileStored: input.onFileStored } : {}),
+    });
+    clock.lap('copy');
+
+    // 6. The backup stops; its label (and tablespace map) become files of the backup.
+    ctx.progress({ phase: 'stopping the backup' });
+    const stop = await session.stop(ctx.signal);
+    ctx.log(`backup stopped at ${stop.lsn} (WAL ${stop.walFile})`);
+    const files = [...copy.files, await writeLabelFile(input.dataFolder, 'backup_label', stop.labelFile, start.time)];
+    if (stop.tablespaceMap !== null) files.push(await writeLabelFile(input.dataFolder, 'tablespace_map', stop.tablespaceMap, start.time));
+    for (const file of files.slice(copy.files.length)) input.onFileStored?.(file);
+    clock.lap('stop');
+    ctx.log(`copied ${formatBytes(copy.wireBytes)} over ssh, reused ${formatBytes(copy.reusedBytes)}; ${clock.describe()}`);
+
+    return describeResult(facts, start, stop, files, copy.wireBytes);
+  } finally {
+    const ended = await session.close();
+    if (ended === 'stopped-on-close') ctx.log('the backup was stopped on the server after the failure', 'warn');
+    if (ended === 'aborted-by-disconnect') ctx.log('the backup session was closed: the server aborts its backup', 'warn');
+    await transport.close().catch(() => {});
+  }
+};
+
+/** Opens the SSH connection and the backup session together; on any failure neither stays open, and SSH's error wins. */
+async function connectBoth(input: BackupMethodInput): Promise<{ transport: Transport; session: BackupSession }> {
+  const { server, ctx } = input;
+  const [ssh, postgres] = await Promise.allSettled([
+    connectSsh(input),
+    openBackupSession(server.conninfo, { signal: ctx.signal, applicationName: `barkeep backup ${server.name}` }),
+  ]);
+  if (ssh.status === 'fulfilled' && postgres.status === 'fulfilled') return { transport: ssh.value, session: postgres.value };
+  if (ssh.status === 'fulfilled') await ssh.value.close().catch(() => {});
+  if (postgres.status === 'fulfilled') await postgres.value.close();
+  throw ssh.status === 'rejected' ? ssh.reason : (postgres as PromiseRejectedResult).reason;
+}
+
+async function connectSsh(input: BackupMethodInput): Promise<Transport> {
+  const { server, ctx } = input;
+  if (!server.sshCommand) {
+    throw new EngineError('config-invalid', `server '${server.name}' has no ssh_command, which backup method rsync needs`,
+      `add "ssh_command = ssh postgres@<host>" to [${server.name}], or set backup_method = postgres`);
+  }
+  const target = parseSshCommand(server.sshCommand);
+  const privateKeyPath = target.privateKeyPath ?? findDefaultKey();
+  if (!privateKeyPath) {
+    throw new EngineError('ssh-auth-failed', `no ssh private key for server '${server.name}'`,
+      'add -i KEY to ssh_command, or create ~/.ssh/id_ed25519 and authorize it on the PostgreSQL host');
+  }
+  return openSshTransport({
+    host: target.host, port: target.port, username: target.username, privateKeyPath, knownHostsFile: target.knownHostsFile, signal: ctx.signal,
+  });
+}
+
+/** The data folder, and each tablespace's version folder (the only one of a tablespace that belongs to this server). */
+export function listingRoots(facts: BackupServerFacts): ListingRoot[] {
+  const major = facts.versionNum >= 100000 ? `${Math.floor(facts.versionNum / 10000)}` : `${Math.floor(facts.versionNum / 10000)}.${Math.floor(facts.versionNum / 100) % 100}`;
+  const versionFolder = `PG_${major}_${facts.catalogVersion}`;
+  return [
+    { remoteDir: facts.dataDirectory, backupPrefix: '' },
+    // An in-place tablespace (a relative location) is a folder under pg_tblspc: the data folder's listing has it.
+    ...facts.tablespaces.filter((tablespace) => tablespace.location.startsWith('/')).map((tablespace) => ({
+      remoteDir: `${tablespace.location.replace(/\/+$/, '')}/${versionFolder}`,
+      backupPrefix: `pg_tblspc/${tablespace.oid}/${versionFolder}`,
+    })),
+  ];
+}
+
+function describePlan(plan: ReturnType<typeof planTransfer>, skipped: number, reuse: string): string {
+  const sent = plan.transfer.length + (plan.control ? 1 : 0);
+  const parts = [`${sent} files to copy (${formatBytes(sumSizes(plan.transfer) + (plan.control?.size ?? 0))})`];
+  if (plan.reuse.length > 0) parts.push(`${plan.reuse.length} unchanged (${formatBytes(sumSizes(plan.reuse.map((file) => file.entry)))}) to ${reuse === 'link' ? 'hard-link' : 'copy'} from the previous backup`);
+  if (plan.verify.length > 0) parts.push(`${plan.verify.length} modified after the previous backup started, to compare by checksum`);
+  parts.push(`${skipped} left out as pg_basebackup does`);
+  if (plan.other.length > 0) parts.push(`${plan.other.length} special files ignored`);
+  return parts.join(', ');
+}
+
+function describeResult(
+  facts: BackupServerFacts,
+  start: Awaited<ReturnType<BackupSession['start']>>,
+  stop: Awaited<ReturnType<BackupSession['stop']>>,
+  files: BackupMethodResult['files'],
+  bytesTransferred: number,
+): BackupMethodResult {
+  return {
+    beginLsn: start.lsn,
+    endLsn: stop.lsn,
+    beginWal: start.walFile,
+    endWal: stop.walFile,
+    timeline: start.timeline,
+    systemId: facts.systemId,
+    pgVersion: facts.version,
+    pgVersionNum: facts.versionNum,
+    dataChecksums: facts.dataChecksums,
+    walSegmentSize: facts.walSegmentSize,
+    tablespaces: facts.tablespaces.map((tablespace) => ({ oid: tablespace.oid, name: tablespace.name, location: tablespace.location })),
+    files,
+    bytesTransferred,
+  };
+}
+
+/** Wall time per phase, for the closing log line. */
+function startPhaseClock(): { lap(phase: string): void; describe(): string } {
+  const started = performance.now();
+  let last = started;
+  const laps: string[] = [];
+  return {
+    lap: (phase) => {
+      const now = performance.now();
+      laps.push(`${phase} ${((now - last) / 1000).toFixed(2)} s`);
+      last = now;
+    },
+    describe: () => `took ${((performance.now() - started) / 1000).toFixed(2)} s (${laps.join(', ')})`,
+  };
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} kB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+}

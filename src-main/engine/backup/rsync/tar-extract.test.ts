@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { after, test } from 'node:test';
+import { createTarExtractor, readNumber } from './tar-extract';
+import type { ExtractedFile } from './tar-extract';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-tar-extract-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** A GNU tar archive (the format remote `tar -cf -` writes) of files made here. */
+function makeArchive(files: Record<string, Buffer>, format = 'gnu'): Buffer {
+  const source = mkdtempSync(path.join(root, 'src-'));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(source, name)), { recursive: true });
+    writeFileSync(path.join(source, name), content);
+  }
+  const result = spawnSync('tar', ['-C', source, `--format=${format}`, '--null', '--no-recursion', '-T', '-', '-cf', '-'], {
+    input: Object.keys(files).map((name) => `${name}\0`).join(''),
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  assert.equal(result.status, 0, result.stderr.toString());
+  return result.stdout;
+}
+
+/** Feeds the archive in chunks of the given size and collects what was extracted. */
+async function extract(archive: Buffer, chunkSize: number, targetFor: (name: string) => string | null): Promise<ExtractedFile[]> {
+  const files: ExtractedFile[] = [];
+  const chunks: Buffer[] = [];
+  for (let offset = 0; offset < archive.length; offset += chunkSize) chunks.push(archive.subarray(offset, offset + chunkSize));
+  const mtime = new Date('2024-05-01T10:00:00Z');
+  await pipeline(Readable.from(chunks), createTarExtractor({
+    locate: (name) => {
+      const localPath = targetFor(name);
+      return localPath ? { localPath, mode: 0o600, mtime } : null;
+    },
+    onFile: (file) => files.push(file),
+  }));
+  return files;
+}
+
+const sha256 = (content: Buffer): string => createHash('sha256').update(content).digest('hex');
+
+test('extracts files of every size, long names included, whatever the chunking', async () => {
+  const longName = `base/16384/${'x'.repeat(150)}/deep/file`;
+  const content: Record<string, Buffer> = {
+    'PG_VERSION': Buffer.from('15\n'),
+    'empty': Buffer.alloc(0),
+    'exactly-one-block': Buffer.alloc(512, 7),
+    'global/pg_control': Buffer.alloc(8192, 3),
+    [longName]: Buffer.from('long'),
+    'big': Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 17 }, (_, i) => (i * 31) % 251)),
+  };
+  const archive = makeArchive(content);
+  for (const chunkSize of [511, 4096, 65536, archive.length]) {
+    const dest = mkdtempSync(path.join(root, 'dest-'));
+    const files = await extract(archive, chunkSize, (name) => path.join(dest, name.replace(/\//g, '__')));
+    assert.deepEqual(files.map((file) => file.name).sort(), Object.keys(content).sort(), `chunk ${chunkSize}`);
+    for (const file of files) {
+      const expected = content[file.name]!;
+      assert.equal(file.size, expected.length, file.name);
+      assert.equal(file.sha256, sha256(expected), file.name);
+      assert.deepEqual(readFileSync(file.localPath), expected, file.name);
+      assert.equal(statSync(file.localPath).mtime.toISOString(), '2024-05-01T10:00:00.000Z');
+      assert.equal(statSync(file.localPath).mode & 0o777, 0o600);
+    }
+  }
+});
+
+test('one byte at a time through headers and small files', async () => {
+  const content = { a: Buffer.from('alpha'), b: Buffer.alloc(1000, 1), [`${'n'.repeat(120)}`]: Buffer.from('z') };
+  const dest = mkdtempSync(path.join(root, 'dest-'));
+  const files = await extract(makeArchive(content), 1, (name) => path.join(dest, name));
+  assert.equal(files.length, 3);
+  assert.equal(readFileSync(path.join(dest, 'b')).length, 1000);
+});
+
+test('pax archives (long names in x headers) work too', async () => {
+  const name = `dir/${'p'.repeat(200)}`;
+  const dest = mkdtempSync(path.join(root, 'dest-'));
+  const files = await extract(makeArchive({ [name]: Buffer.from('pax') }, 'pax'), 4096, () => path.join(dest, 'one'));
+  assert.equal(files[0]?.name, name);
+  assert.equal(readFileSync(path.join(dest, 'one'), 'utf8'), 'pax');
+});
+
+test('members the caller does not want are skipped', async () => {
+  const dest = mkdtempSync(path.join(root, 'dest-'));
+  const files = await extract(makeArchive({ keep: Buffer.from('k'), drop: Buffer.alloc(2000, 2) }), 700, (name) => (name === 'keep' ? path.join(dest, name) : null));
+  assert.deepEqual(files.map((file) => file.name), ['keep']);
+});
+
+test('a truncated archive or a corrupt header fails', async () => {
+  const archive = makeArchive({ file: Buffer.alloc(5000, 9) });
+  const dest = mkdtempSync(path.join(root, 'dest-'));
+  await assert.rejects(extract(archive.subarray(0, 2048), 512, (name) => path.join(dest, name)), /ended inside member 'file'/);
+  const corrupt = Buffer.from(archive);
+  corrupt[0] = 0x41;
+  await assert.rejects(extract(corrupt, 512, (name) => path.join(dest, name)), /checksum mismatch/);
+});
+
+test('readNumber reads octal and GNU base-256 numbers', () => {
+  const block = Buffer.alloc(24);
+  block.write('00000001750\0', 0, 'latin1');
+  assert.equal(readNumber(block, 0, 12), 0o1750);
+  block.fill(0, 12);
+  block[12] = 0x80;
+  block.writeUIntBE(10 * 1024 ** 3, 18, 6);
+  assert.equal(readNumber(block, 12, 12), 10 * 1024 ** 3);
+});

@@ -1,0 +1,139 @@
+/**
+ * One transfer stream: a remote `tar -cf -` of a list of files (fed on its
+ * stdin), optionally gzip'd on the wire, read through one SSH exec channel into
+ * the local tar extractor. Sorts tar's complaints into files that vanished or
+ * changed while read (normal on a running server; WAL replay repairs them) and real errors.
+ */
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { EngineError } from '../../../../shared/errors';
+import type { Transport } from '../../transport/transport';
+import type { RemoteEntry } from './remote-listing';
+import { createTarExtractor } from './tar-extract';
+
+export interface FetchedFile {
+  entry: RemoteEntry;
+  localPath: string;
+  /** bytes stored (tar's size: it may differ from the listing when the file changed) */
+  size: number;
+  sha256: string;
+  /** true when tar saw another mtime than the listing, or said the file changed while read */
+  changed: boolean;
+}
+
+export interface FetchOptions {
+  dataFolder: string;
+  /** gzip -1 on the PostgreSQL host, gunzip here (network_compression) */
+  compress: boolean;
+  signal: AbortSignal;
+  /** data bytes written locally since the last call */
+  onBytes(count: number): void;
+  onFile(file: FetchedFile): void;
+}
+
+export interface FetchResult {
+  files: FetchedFile[];
+  /** files listed but gone when tar reached them */
+  vanished: RemoteEntry[];
+  /** bytes read off the SSH channel */
+  wireBytes: number;
+}
+
+/** Builds the remote command; names are fed on stdin relative to '/', NUL-terminated. */
+export function buildTarCommand(compress: boolean): string {
+  const tar = 'LC_ALL=C tar -C / --null --no-recursion --hard-dereference --numeric-owner -T - -cf -';
+  return compress ? `${tar} | gzip -1` : tar;
+}
+
+/** Fetches `files` (regular files) into dataFolder at their backup paths; the folders must exist. */
+export async function fetchFiles(transport: Transport, files: readonly RemoteEntry[], opts: FetchOptions): Promise<FetchResult> {
+  const byMember = new Map(files.map((entry) => [memberName(entry.remotePath), entry]));
+  const fetched: FetchedFile[] = [];
+  const remote = await transport.execStream(buildTarCommand(opts.compress), { signal: opts.signal });
+  const stderr: Buffer[] = [];
+  remote.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  remote.stdin.on('error', () => {});
+  remote.stdin.end(Buffer.from(files.map((entry) => `${memberName(entry.remotePath)}\0`).join(''), 'utf8'));
+
+  const extractor = createTarExtractor({
+    locate: (name) => {
+      const entry = byMember.get(name);
+      if (!entry) return null;
+      return { localPath: path.join(opts.dataFolder, ...entry.backupPath.split('/')), mode: entry.mode & 0o7777, mtime: entry.mtime };
+    },
+    onFile: (file) => {
+      const entry = byMember.get(file.name)!;
+      const changed = Math.floor(entry.mtime.getTime() / 1000) !== Math.floor(file.headerMtime.getTime() / 1000);
+      const done: FetchedFile = { entry, localPath: file.localPath, size: file.size, sha256: file.sha256, changed };
+      fetched.push(done);
+      opts.onFile(done);
+    },
+    onBytes: opts.onBytes,
+  });
+  // A second 'data' listener beside the pipe counts without an extra stream hop per chunk; it is
+  // added in the same tick as the pipe, so no chunk flows before the extractor listens.
+  let wireBytes = 0;
+  remote.stdout.on('data', (chunk: Buffer) => {
+    wireBytes += chunk.length;
+  });
+  try {
+    await Promise.all([
+      opts.compress
+        ? pipeline(remote.stdout, createGunzip(), extractor, { signal: opts.signal })
+        : pipeline(remote.stdout, extractor, { signal: opts.signal }),
+      remote.done,
+    ]);
+  } catch (error) {
+    if (opts.signal.aborted) throw new EngineError('cancelled', `copy from ${transport.description} was cancelled`, undefined, { cause: error });
+    // A local file system error (no space, no permission) is about the store, not the connection.
+    if ((error as NodeJS.ErrnoException).syscall !== undefined) {
+      throw new EngineError('io-failed', `unable to write backup files into '${opts.dataFolder}': ${(error as Error).message.toLowerCase()}`,
+        'check the free space and permissions of the backup folder', { cause: error });
+    }
+    throw new EngineError('ssh-failed', `unable to copy files from ${transport.description}: ${(error as Error).message}`, stderrHint(stderr), { cause: error });
+  }
+
+  const complaints = classifyTarErrors(Buffer.concat(stderr).toString('utf8'));
+  const received = new Set(fetched.map((file) => memberName(file.entry.remotePath)));
+  const vanished = files.filter((entry) => !received.has(memberName(entry.remotePath)));
+  const unexplained = vanished.filter((entry) => !complaints.vanished.has(memberName(entry.remotePath)));
+  if (complaints.errors.length > 0 || unexplained.length > 0) {
+    const reason = complaints.errors[0] ?? `'${unexplained[0]!.remotePath}' was not sent`;
+    throw new EngineError('io-failed', `unable to copy files from ${transport.description}: ${reason}`,
+      'check that the ssh user can read every file of the data folder and its tablespaces');
+  }
+  for (const file of fetched) if (complaints.changed.has(memberName(file.entry.remotePath))) file.changed = true;
+  return { files: fetched, vanished, wireBytes };
+}
+
+/** tar's stderr lines: 'Cannot stat: No such file' = vanished, 'file changed' / 'File shrank' = changed, the rest errors. */
+export function classifyTarErrors(stderr: string): { vanished: Set<string>; changed: Set<string>; errors: string[] } {
+  const result = { vanished: new Set<string>(), changed: new Set<string>(), errors: [] as string[] };
+  for (const raw of stderr.split('\n')) {
+    const line = raw.replace(/^(\S*\/)?tar: /, '').trim();
+    if (line === '' || /^Exiting with failure status due to previous errors$/.test(line) || /^Removing leading/.test(line)) continue;
+    const vanished = /^(.*): (?:Cannot stat|Cannot open|File removed before we read it)(?:: No such file or directory)?$/.exec(line);
+    if (vanished && (/No such file/.test(line) || /File removed/.test(line))) {
+      result.vanished.add(vanished[1]!);
+      continue;
+    }
+    const changed = /^(.*): (?:file changed as we read it|File shrank by \d+ bytes; padding with zeros)$/.exec(line);
+    if (changed) {
+      result.changed.add(changed[1]!);
+      continue;
+    }
+    result.errors.push(line);
+  }
+  return result;
+}
+
+/** Member names are paths relative to '/', as `tar -C /` stores them. */
+function memberName(remotePath: string): string {
+  return remotePath.replace(/^\/+/, '');
+}
+
+function stderrHint(stderr: Buffer[]): string | undefined {
+  const text = Buffer.concat(stderr).toString('utf8').trim();
+  return text ? `the remote tar said: ${text.split('\n').slice(-3).join(' / ')}` : undefined;
+}

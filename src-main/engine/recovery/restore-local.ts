@@ -1,0 +1,121 @@
+/**
+ * A point-in-time restore into a folder on this machine, from a plan made by
+ * plan.ts: safety checks, the copy (data, then WAL), the recovery settings,
+ * ownership. Reads the store, writes only inside DEST, and on failure removes
+ * what it wrote. Remote (SSH), --get-wal and tablespaces are later slices.
+ */
+import { chmod, chown, lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { EngineError } from '../../../shared/errors';
+import type { JobContext } from '../jobs/job-queue';
+import { isRoot, lookupClusterOwner } from '../postgres/local-cluster';
+import { backupFolder, type StorePaths } from '../store/layout';
+import { copyDataFolder, copyPlannedWal } from './copy-restore';
+import { checkDestEmpty, checkFreeSpace, checkNoPostmaster, readDestState } from './dest-checks';
+import type { RestorePlan } from './plan';
+import { checkRestorablePath, restoredWalFolder, rewriteAutoConf } from './recovery-settings';
+
+export interface RestoreLocalOptions {
+  store: StorePaths;
+  /** delete what DEST holds first (never when a postmaster runs there) */
+  force?: boolean;
+  /** check everything, write nothing */
+  dryRun?: boolean;
+  now?: () => Date;
+}
+
+export interface RestoreReport {
+  plan: RestorePlan;
+  dest: string;
+  dryRun: boolean;
+  copiedBytes: number;
+  walFiles: number;
+  durationSeconds: number;
+  /** how to start the restored cluster */
+  startCommand: string;
+}
+
+export async function restoreLocal(plan: RestorePlan, destInput: string, options: RestoreLocalOptions, ctx: JobContext): Promise<RestoreReport> {
+  const now = options.now ?? (() => new Date());
+  const startedAt = Date.now();
+  const dest = path.resolve(destInput);
+  const source = path.join(backupFolder(options.store, plan.backup.backupId), 'data');
+
+  // 1. checks that write nothing: path, tablespaces, DEST empty and idle, free space, the source
+  ctx.progress({ phase: 'checking', bytesDone: 0, bytesTotal: plan.bytesToCopy });
+  checkRestorablePath(dest);
+  if ((plan.backup.tablespaces?.length ?? 0) > 0) {
+    throw new EngineError('restore-refused', `backup ${plan.backup.backupId} has tablespaces, which this restore cannot relocate yet`,
+      'restoring tablespaces (--tablespace NAME:PATH) comes in a later version; restore a backup without tablespaces');
+  }
+  const state = readDestState(dest);
+  if (state.exists) checkNoPostmaster(dest);
+  checkDestEmpty(dest, state, options.force === true);
+  await checkFreeSpace(dest, plan.bytesToCopy);
+  if (!existsSync(source)) {
+    throw new EngineError('backup-unknown', `the data folder of backup ${plan.backup.backupId} is missing: '${source}'`, 'run `barkeep rebuild-catalog`, then choose another backup');
+  }
+  const startCommand = `pg_ctl -D ${dest} start`;
+  if (options.dryRun === true) {
+    return { plan, dest, dryRun: true, copiedBytes: 0, walFiles: 0, durationSeconds: 0, startCommand };
+  }
+
+  try {
+    // 2. an empty DEST (with --force, emptied), then the data folder
+    if (state.entries.length > 0) await emptyFolder(dest, state.entries);
+    let lastReport = 0;
+    const report = (bytesDone: number, phase: string, force = false): void => {
+      if (!force && Date.now() - lastReport < 200) return;
+      lastReport = Date.now();
+      ctx.progress({ phase, bytesDone, bytesTotal: plan.bytesToCopy });
+    };
+    const dataBytes = await copyDataFolder(source, dest, ctx.signal, (done) => report(done, 'copying data'));
+
+    // 3. the WAL recovery needs, decompressed, where restore_command reads it
+    const walNames = [...plan.historyFiles, ...plan.walSegments];
+    const walBytes = await copyPlannedWal(options.store.walsDirectory, walNames, path.join(dest, restoredWalFolder), ctx.signal,
+      (done) => report(dataBytes + done, 'copying wal'));
+    report(dataBytes + walBytes, 'configuring recovery', true);
+
+    // 4. recovery settings, recovery.signal, no standby.signal; archiving off in the copy
+    await writeRecoveryFiles(plan, dest, now());
+
+    // 5. the data folder belongs to the cluster owner, 0700
+    await chmod(dest, 0o700);
+    if (isRoot()) await chownTree(dest, await lookupClusterOwner());
+    ctx.log(`restored backup ${plan.backup.backupId} of server '${plan.server}' into '${dest}' (${walNames.length} wal files)`);
+    return {
+      plan, dest, dryRun: false, copiedBytes: dataBytes + walBytes, walFiles: walNames.length,
+      durationSeconds: (Date.now() - startedAt) / 1000, startCommand,
+    };
+  } catch (error) {
+    // A half restore must not look usable: remove what was written (DEST was empty or emptied).
+    if (!state.exists) await rm(dest, { recursive: true, force: true }).catch(() => undefined);
+    else await emptyFolder(dest, await readdir(dest)).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function writeRecoveryFiles(plan: RestorePlan, dest: string, at: Date): Promise<void> {
+  const autoConfFile = path.join(dest, 'postgresql.auto.conf');
+  const autoConf = await readFile(autoConfFile, 'utf8').catch(() => '');
+  const postgresqlConf = await readFile(path.join(dest, 'postgresql.conf'), 'utf8').catch(() => '');
+  await writeFile(autoConfFile, rewriteAutoConf(autoConf, postgresqlConf, plan.target, dest, at.toISOString(), plan.backup.backupId), { mode: 0o600 });
+  await writeFile(path.join(dest, 'recovery.signal'), '', { mode: 0o600 });
+  await rm(path.join(dest, 'standby.signal'), { force: true });
+}
+
+async function emptyFolder(dest: string, entries: readonly string[]): Promise<void> {
+  for (const entry of entries) await rm(path.join(dest, entry), { recursive: true, force: true });
+}
+
+async function chownTree(root: string, owner: { uid: number; gid: number }): Promise<void> {
+  await chown(root, owner.uid, owner.gid);
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    const child = path.join(root, entry.name);
+    if (entry.isDirectory()) await chownTree(child, owner);
+    else if ((await lstat(child)).isSymbolicLink()) continue;
+    else await chown(child, owner.uid, owner.gid);
+  }
+}
