@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../../../shared/errors';
+import { isProcessAlive } from '../process/process-alive';
 
 /** Headroom on top of the plan's bytes: recovery writes new WAL and the copy needs folders. */
 const freeSpaceMargin = 64 * 1024 * 1024;
@@ -56,15 +57,6 @@ export async function checkFreeSpace(dest: string, bytes: number): Promise<{ ava
   return { availableBytes };
 }
 
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to another user (postgres), so it is alive.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function formatMiB(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

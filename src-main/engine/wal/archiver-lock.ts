@@ -8,6 +8,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, fsyncS
 import os from 'node:os';
 import path from 'node:path';
 import { EngineError } from '../../../shared/errors';
+import { isProcessAlive } from '../process/process-alive';
 
 export interface ArchiverLockInfo {
   pid: number;
@@ -71,11 +72,3 @@ export function acquireArchiverLock(server: string, backupDirectory: string, own
   throw new EngineError('archiver-failed', `unable to take the receive-wal lock '${file}'`, 'remove the file if no receive-wal runs');
 }
 
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

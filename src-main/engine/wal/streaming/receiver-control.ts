@@ -12,6 +12,7 @@ import { connectPostgres } from '../../postgres/connect';
 import { createPhysicalSlot, dropReplicationSlot, readPhysicalSlot, readServerVersionNum } from '../../postgres/replication';
 import { readArchiverLock } from '../archiver-lock';
 import { writeResetMarker } from './local-state';
+import { isProcessAlive } from '../../process/process-alive';
 
 export interface StopResult {
   /** the pid that was stopped, or null when none ran */
@@ -35,7 +36,7 @@ export async function stopWalReceiver(server: ServerConfig, timeoutMs = 60_000):
       'run the command as the user that started receive-wal');
   }
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(holder.pid)) {
+  while (isProcessAlive(holder.pid)) {
     if (Date.now() > deadline) {
       throw new EngineError('archiver-failed', `receive-wal of server '${server.name}' (pid ${holder.pid}) did not stop within ${Math.round(timeoutMs / 1000)} s`,
         `kill it with \`kill -9 ${holder.pid}\`: the next start resumes without loss`);
@@ -106,11 +107,3 @@ async function withReplicationSession<T>(server: ServerConfig, signal: AbortSign
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
