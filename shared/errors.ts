@@ -40,6 +40,7 @@ export const errorCodes = [
   'verify-failed',
   'restore-refused',
   'target-unreachable',
+  'drill-failed',
 ] as const;
 
 export const ErrorCode = z.enum(errorCodes);

@@ -13,6 +13,7 @@ import { backupVerbs } from './verbs/backup';
 import { check } from './verbs/check';
 import { demo } from './verbs/demo';
 import { diagnose } from './verbs/diagnose';
+import { drillVerbs } from './verbs/drill';
 import { rebuildCatalogVerb } from './verbs/rebuild-catalog';
 import { receiveWal } from './verbs/receive-wal';
 import { restoreVerbs } from './verbs/restore';
@@ -21,7 +22,7 @@ import { listServers, showServers } from './verbs/servers';
 import { walVerbs } from './verbs/wal';
 import { barkeepVersion } from './version';
 
-export const verbs: readonly Verb[] = [listServers, showServers, diagnose, rebuildCatalogVerb, serve, demo, check, ...walVerbs, receiveWal, ...backupVerbs, ...restoreVerbs];
+export const verbs: readonly Verb[] = [listServers, showServers, diagnose, rebuildCatalogVerb, serve, demo, check, ...walVerbs, receiveWal, ...backupVerbs, ...restoreVerbs, ...drillVerbs];
 
 function generalHelp(): string {
   const width = Math.max(...verbs.map((verb) => verb.name.length));

@@ -8,7 +8,8 @@ import type { JobEvent, PushEvent, InvalidateTopic } from '../../shared/ipc/even
 import type { ServerProbe, ServerSummary } from '../../shared/domain/server';
 import type { ServerName } from '../../shared/domain/names';
 import { EngineError } from '../../shared/errors';
-import { Catalog } from './catalog/catalog';
+import { Catalog, type CheckResultRow } from './catalog/catalog';
+import { lastDrill } from './catalog/drill-queries';
 import { rebuildCatalog, type RebuildReport } from './catalog/rebuild';
 import { ensureHome } from './config/home';
 import { loadConfig } from './config/load';
@@ -161,7 +162,7 @@ export class Engine {
   private summarise(server: ServerConfig): ServerSummary {
     const facts = this.catalog.serverFacts(server.name);
     const stats = this.catalog.backupStats(server.name);
-    const checks = this.catalog.checkResults(server.name);
+    const checks = [...this.catalog.checkResults(server.name), ...drillHealth(this.catalog, server)];
     return {
       name: server.name,
       description: server.description,
@@ -191,6 +192,21 @@ export class Engine {
       }
     }
   }
+}
+
+/** The last restore drill is part of a server's health: a failed one is a warning that names it. */
+function drillHealth(catalog: Catalog, server: ServerConfig): CheckResultRow[] {
+  const drill = lastDrill(catalog, server.name);
+  if (drill === null || drill.ok) return [];
+  return [{
+    server: server.name,
+    checkName: 'last restore drill',
+    ok: false,
+    severity: 'warning',
+    detail: `the drill of ${drill.startedAt} failed: ${drill.error?.message ?? 'unknown reason'}`,
+    hint: `see \`barkeep list-drills ${server.name} --last\`, fix the cause, and run \`barkeep drill ${server.name}\` again`,
+    checkedAt: drill.finishedAt,
+  }];
 }
 
 export function catalogFile(config: LoadedConfig): string {

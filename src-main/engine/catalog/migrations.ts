@@ -108,4 +108,26 @@ export const migrations: readonly Migration[] = [
     description: 'check results carry their severity (a failed warning-level check makes a server WARNING, not FAILED)',
     sql: `ALTER TABLE check_results ADD COLUMN severity TEXT NOT NULL DEFAULT 'critical';`,
   },
+  {
+    version: 3,
+    description: 'restore drills: one row per drill with its target, reached point, validation output and outcome',
+    sql: `
+      CREATE TABLE drills (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        server           TEXT NOT NULL,
+        backup_id        TEXT,
+        target           TEXT NOT NULL,
+        started_at       TEXT NOT NULL,
+        finished_at      TEXT NOT NULL,
+        duration_seconds REAL NOT NULL,
+        reached_lsn      TEXT,
+        reached_time     TEXT,
+        timeline         INTEGER,
+        validation_json  TEXT NOT NULL,
+        ok               INTEGER NOT NULL,
+        error_json       TEXT
+      );
+      CREATE INDEX drills_by_server ON drills (server, started_at);
+    `,
+  },
 ];
