@@ -1,33 +1,38 @@
 /**
  * `barkeep restore` (alias `recover`): plans a point-in-time restore, prints the
- * plan, and (unless --dry-run) runs the local restore as a job with a progress
- * bar. Thin over engine/recovery: parse, plan, run, print how to start it.
+ * plan, and (unless --dry-run) runs the local or (--remote-ssh-command) remote
+ * restore as a job with a progress bar. Thin over engine/recovery: parse, plan,
+ * run, print how to start it.
  */
 import { EngineError } from '../../../shared/errors';
+import type { JobContext } from '../../engine/jobs/job-queue';
 import { readWalArchiveView } from '../../engine/recovery/archive-view';
 import { planRestore, type RestorePlan } from '../../engine/recovery/plan';
 import { restoreLocal, type RestoreReport } from '../../engine/recovery/restore-local';
+import { restoreRemote } from '../../engine/recovery/restore-remote';
 import { parseRecoveryTarget } from '../../engine/recovery/target';
 import { createProgressPrinter, formatBytes } from '../progress-bar';
 import type { Verb, VerbContext } from '../verb';
 
 export const restore: Verb = {
   name: 'restore',
-  summary: 'restore a backup into a local folder, to the latest WAL or a point in time',
+  summary: 'restore a backup into a local or remote folder, to the latest WAL or a point in time',
   usage: 'barkeep restore SERVER [BACKUP_ID|latest] DEST [--target-time T | --target-xid X | --target-lsn L | --target-name NAME | --target-immediate]'
-    + ' [--target-tli current|latest|N] [--target-action pause|promote|shutdown] [--target-exclusive] [--dry-run] [--force]',
+    + ' [--target-tli current|latest|N] [--target-action pause|promote|shutdown] [--target-exclusive] [--remote-ssh-command CMD] [--dry-run] [--force]',
   details: [
     'Without a backup id (or with latest) Barkeep picks the newest complete backup that ends before the target. The backup is',
     'copied (never hard-linked) into DEST with the WAL recovery needs in DEST/barkeep_wal; postgresql.auto.conf gets restore_command,',
     "the recovery target and archive_mode = off (so the copy cannot write into the original's archive); recovery.signal is created.",
     'Refused: a non-empty DEST (unless --force), a running postmaster in DEST, too little free space, a target before the oldest',
-    'backup or past the archived WAL, an unknown timeline, a WAL gap. Not yet: --remote-ssh-command, --get-wal, --tablespace,',
-    '--standby-mode and --drill (later versions).',
+    'backup or past the archived WAL, an unknown timeline, a WAL gap. With --remote-ssh-command DEST is a folder on that host:',
+    'the copy goes there as a tar stream over SSH (host key checked against the known_hosts file, never skipped).',
+    'Not yet: --get-wal, --tablespace, --standby-mode (later versions).',
   ].join('\n'),
   options: {
     'target-time': { type: 'string' }, 'target-xid': { type: 'string' }, 'target-lsn': { type: 'string' }, 'target-name': { type: 'string' },
     'target-immediate': { type: 'boolean' }, 'target-tli': { type: 'string' }, 'target-action': { type: 'string' },
     'target-exclusive': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' },
+    'remote-ssh-command': { type: 'string' },
   },
   optionHelp: [
     ['--target-time T', "stop at a time, e.g. '2026-11-24 04:30:00+00' (without a zone: this machine's local time)"],
@@ -40,6 +45,7 @@ export const restore: Verb = {
     ['--target-exclusive', 'stop just before the target (time, xid, lsn)'],
     ['--dry-run', 'print the plan and check DEST; write nothing'],
     ['--force', 'delete what DEST holds first (never while a postmaster runs there)'],
+    ['--remote-ssh-command CMD', "restore on another host: 'ssh postgres@host [-p N] [-i KEY] [-o UserKnownHostsFile=F]'"],
   ],
   positionals: { min: 2, max: 3 },
   listing: true,
@@ -56,8 +62,12 @@ export const restore: Verb = {
     const hint = backups.find((backup) => backup.walSegmentSize)?.walSegmentSize ?? null;
     const plan = planRestore({ server: server.name, backups, archive: readWalArchiveView(server.walsDirectory, hint), target, backupSelector: selector });
     const options = { store: server, force: ctx.values.force === true, dryRun: ctx.values['dry-run'] === true };
+    const sshCommand = stringOption(ctx, 'remote-ssh-command');
+    const runRestore = (dryRun: boolean, jobCtx: JobContext): Promise<RestoreReport> => (sshCommand === undefined
+      ? restoreLocal(plan, dest, { ...options, dryRun }, jobCtx)
+      : restoreRemote(plan, dest, { ...options, dryRun, sshCommand }, jobCtx));
     // The checks alone first (a dry run writes nothing), so that a refusal comes before any plan or progress.
-    const checked = await restoreLocal(plan, dest, { ...options, dryRun: true }, { signal: new AbortController().signal, progress: () => undefined, log: () => undefined });
+    const checked = await runRestore(true, { signal: new AbortController().signal, progress: () => undefined, log: () => undefined });
     if (options.dryRun) {
       printReport(ctx, checked);
       return 0;
@@ -65,7 +75,7 @@ export const restore: Verb = {
     if (ctx.out.format !== 'json') printPlan(ctx, plan, dest);
     const handle = engine.jobs.submit({
       kind: 'restore', server: server.name, title: `restore ${server.name}`,
-      run: (jobCtx) => restoreLocal(plan, dest, options, jobCtx),
+      run: (jobCtx) => runRestore(options.dryRun, jobCtx),
     });
     const print = ctx.global.quiet ? null : createProgressPrinter();
     const unsubscribe = engine.jobs.onEvent((event) => {

@@ -62,8 +62,9 @@ test('-C and Compression=yes ask for compression', () => {
   assert.equal(parse('ssh -o Compression=yes postgres@pg').compression, true);
 });
 
-test('a remote command after the host is ignored', () => {
-  assert.equal(parse('ssh postgres@pg -p 1 true').port, 22);
+test('a remote command after the host is ignored (as `ssh -G` resolves it: -p after the host counts, after the command not)', () => {
+  assert.equal(parse('ssh postgres@pg -p 1 true').port, 1);
+  assert.equal(parse('ssh postgres@pg true -p 9').port, 22);
 });
 
 test('StrictHostKeyChecking=no is refused with a clear error', () => {
@@ -95,4 +96,11 @@ test('findDefaultKey follows OpenSSH order', () => {
   const present = new Set(['/h/.ssh/id_rsa', '/h/.ssh/id_ecdsa']);
   assert.equal(findDefaultKey('/h', (file) => present.has(file)), '/h/.ssh/id_ecdsa');
   assert.equal(findDefaultKey('/h', () => false), null);
+});
+
+test('options after user@host are read as OpenSSH reads them; the first other word starts the remote command', () => {
+  const target = parse("ssh postgres@pghost -p 2222 -i /keys/pg -o 'UserKnownHostsFile=/etc/barkeep/known_hosts' true -p 9999");
+  assert.deepEqual(target, {
+    host: 'pghost', port: 2222, username: 'postgres', privateKeyPath: '/keys/pg', knownHostsFile: '/etc/barkeep/known_hosts', compression: false,
+  });
 });

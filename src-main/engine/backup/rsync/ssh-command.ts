@@ -59,7 +59,8 @@ export function parseSshCommand(command: string, opts: ParseSshCommandOptions = 
 
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    if (destination !== null) break; // the rest is the remote command, which we do not use
+    // OpenSSH reads options after the destination too; the first other word starts the remote command, which we do not use.
+    if (destination !== null && (!word.startsWith('-') || word === '--')) break;
     if (!word.startsWith('-') || word === '-') {
       destination = word;
       continue;
