@@ -1,6 +1,7 @@
 // The `barkeep` command line as a user runs it: help and exit codes, config
 // errors that name file:line:option, a real Barman configuration, the catalog
-// rebuild, and `demo` creating a real sandbox cluster on a fresh home.
+// rebuild, and `demo` creating a real sandbox cluster on a fresh home and running
+// the full cycle on it (backup, markers, point-in-time drill, MATCH).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -105,7 +106,7 @@ test('an existing Barman configuration (barman.conf + barman.d) loads, with serv
   assert.deepEqual(JSON.parse(rebuilt.stdout), { servers: 1, backups: 0, walSegments: 0, timelines: 0, problems: [], movedAside: null });
 });
 
-test('demo on a fresh home creates the sandbox and prints its version and system identifier', { timeout: 120_000 }, async () => {
+test('demo on a fresh home creates the sandbox, backs it up and proves a point-in-time drill matches', { timeout: 240_000 }, async () => {
   const home = tempHome();
   chmodSync(home, 0o711);
   cleanups.push(async () => {
@@ -116,7 +117,7 @@ test('demo on a fresh home creates the sandbox and prints its version and system
     rmSync(path.dirname(server.sandboxDataDirectory), { recursive: true, force: true });
   });
   const result = await runBarkeep(['demo'], { BARKEEP_HOME: home });
-  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.code, 0, result.stderr + result.stdout);
   assert.match(result.stdout, /^Sandbox server 'sandbox' is created and running:/);
   const version = /postgresql version:\s+(\S+)/.exec(result.stdout)?.[1];
   const systemId = /system identifier:\s+(\d+)/.exec(result.stdout)?.[1];
@@ -125,10 +126,28 @@ test('demo on a fresh home creates the sandbox and prints its version and system
   assert.ok(dataDir);
   const control = execFileSync(path.join(findPostgresBinDir(), 'pg_controldata'), [dataDir], { encoding: 'utf8' });
   assert.equal(systemId, /Database system identifier:\s+(\d+)/.exec(control)?.[1], 'the system identifier pg_controldata reads');
+  // one line per step of the cycle
+  assert.match(result.stdout, /\n {2}1\. wal archiving: streaming archiver started in this process/);
+  assert.match(result.stdout, /\n {2}2\. backup \d{8}T\d{6}: DONE,/);
+  const targetTime = /drill target: time (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d+\+00) \(after marker 3\)/.exec(result.stdout)?.[1];
+  assert.ok(targetTime, result.stdout);
+  assert.match(result.stdout, /\n {2}3\. wrote 6 markers into barkeep_demo across 6 wal segments/);
+  assert.match(result.stdout, /\n {2}4\. switched wal: last segment [0-9A-F]{24} is archived/);
+  assert.match(result.stdout, new RegExp(`\\n {2}5\\. drill to time ${targetTime.slice(0, 19)}\\S*: passed in`));
+  assert.match(result.stdout, /\n {2}6\. restored 3 rows: marker-1,marker-2,marker-3; expected markers 1-3: marker-1,marker-2,marker-3 => MATCH\n/);
 
   const again = await runBarkeep(['demo', '-f', 'json'], { BARKEEP_HOME: home });
-  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.code, 0, again.stderr + again.stdout);
   const report = JSON.parse(again.stdout);
   assert.equal(report.created, false, 'a second demo reuses the sandbox');
   assert.equal(report.systemId, systemId);
+  assert.equal(report.match, true);
+  assert.deepEqual(report.cycle.verdict, {
+    expected: ['marker-1', 'marker-2', 'marker-3'], restored: ['marker-1', 'marker-2', 'marker-3'], restoredCount: 3, match: true,
+  });
+  assert.equal(report.cycle.archiver.mode, 'in-process');
+  assert.equal(report.cycle.backup.status, 'DONE');
+  assert.equal(report.cycle.drill.ok, true);
+  assert.equal(report.cycle.drill.backupId, report.cycle.backup.backupId, 'the drill restores the backup the demo took');
+  assert.equal(report.cycle.writes.markers.length, 6);
 });
