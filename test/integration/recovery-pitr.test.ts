@@ -12,12 +12,13 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { runAsClusterOwner, startCluster, stopCluster } from '../../src-main/engine/postgres/local-cluster';
 import { freePort } from '../support/free-port';
-import { startTestCluster, type TestCluster } from '../support/pg-cluster';
+import { startArchivedCluster, type ArchivedCluster } from '../support/archived-cluster';
+import type { TestCluster } from '../support/pg-cluster';
 import { runBarkeep } from '../support/run-cli';
 import { chownToPostgres, makeTempDir, registerExitCleanup, removeTempDir } from '../support/temp-dir';
 
+let fixture: ArchivedCluster | undefined;
 let cluster: TestCluster;
-let incomingDir: string;
 let home: string;
 let configFile: string;
 let backupEndTime: string;
@@ -27,17 +28,8 @@ const barkeep = (...args: string[]) => runBarkeep(['-c', configFile, ...args]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 before(async () => {
-  incomingDir = await makeTempDir('pitr-incoming', { owner: 'postgres' });
-  const intoIncoming = `cp %p ${incomingDir}/.%f.tmp && mv ${incomingDir}/.%f.tmp ${incomingDir}/%f`;
-  cluster = await startTestCluster({ settings: { archive_command: intoIncoming } });
-  home = await makeTempDir('pitr-home');
-  mkdirSync(path.join(home, 'conf.d'));
-  configFile = path.join(home, 'barkeep.conf');
-  writeFileSync(configFile, `[barkeep]\nbarkeep_home = ${home}\nconfiguration_files_directory = conf.d\n`);
-  writeFileSync(path.join(home, 'conf.d', 'pg.conf'), [
-    '[pg]', `conninfo = ${cluster.conninfo}`, 'backup_method = postgres', 'immediate_checkpoint = on', 'minimum_redundancy = 1',
-    `incoming_wals_directory = ${incomingDir}`, '',
-  ].join('\n'));
+  fixture = await startArchivedCluster('pitr');
+  ({ cluster, home, configFile } = fixture);
   await cluster.psql('create table markers (id int primary key, note text not null, at timestamptz not null default clock_timestamp())');
 
   const backup = await barkeep('backup', 'pg', '--wait', '--wait-timeout', '60');
@@ -73,9 +65,7 @@ before(async () => {
 });
 
 after(async () => {
-  await cluster?.stop();
-  if (home) await removeTempDir(home);
-  if (incomingDir) await removeTempDir(incomingDir);
+  await fixture?.stop();
 });
 
 /** Restores with `args` into a new folder, starts it on a free port, waits for promotion, returns the markers it holds. */

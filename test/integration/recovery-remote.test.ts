@@ -11,15 +11,15 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { runAsClusterOwner, stopCluster } from '../../src-main/engine/postgres/local-cluster';
 import { freePort } from '../support/free-port';
-import { startTestCluster, type TestCluster } from '../support/pg-cluster';
+import { startArchivedCluster, type ArchivedCluster } from '../support/archived-cluster';
+import type { TestCluster } from '../support/pg-cluster';
 import { runBarkeep } from '../support/run-cli';
 import { startTestSshd, writeMismatchedKnownHosts, type TestSshd } from '../support/sshd';
 import { chownToPostgres, makeTempDir, registerExitCleanup, removeTempDir } from '../support/temp-dir';
 
+let fixture: ArchivedCluster | undefined;
 let cluster: TestCluster;
 let sshd: TestSshd;
-let incomingDir: string;
-let home: string;
 let configFile: string;
 
 const barkeep = (...args: string[]) => runBarkeep(['-c', configFile, ...args]);
@@ -29,17 +29,8 @@ const sshCommand = (knownHosts = sshd.knownHostsFile) =>
 
 before(async () => {
   sshd = await startTestSshd();
-  incomingDir = await makeTempDir('remote-incoming', { owner: 'postgres' });
-  const intoIncoming = `cp %p ${incomingDir}/.%f.tmp && mv ${incomingDir}/.%f.tmp ${incomingDir}/%f`;
-  cluster = await startTestCluster({ settings: { archive_command: intoIncoming } });
-  home = await makeTempDir('remote-home');
-  mkdirSync(path.join(home, 'conf.d'));
-  configFile = path.join(home, 'barkeep.conf');
-  writeFileSync(configFile, `[barkeep]\nbarkeep_home = ${home}\nconfiguration_files_directory = conf.d\n`);
-  writeFileSync(path.join(home, 'conf.d', 'pg.conf'), [
-    '[pg]', `conninfo = ${cluster.conninfo}`, 'backup_method = postgres', 'immediate_checkpoint = on', 'minimum_redundancy = 1',
-    `incoming_wals_directory = ${incomingDir}`, '',
-  ].join('\n'));
+  fixture = await startArchivedCluster('remote');
+  ({ cluster, configFile } = fixture);
   await cluster.psql('create table markers (id int primary key, note text not null)');
   const backup = await barkeep('backup', 'pg', '--wait', '--wait-timeout', '60');
   assert.equal(backup.code, 0, backup.stderr);
@@ -62,10 +53,8 @@ before(async () => {
 });
 
 after(async () => {
-  await cluster?.stop();
+  await fixture?.stop();
   await sshd?.stop();
-  if (home) await removeTempDir(home);
-  if (incomingDir) await removeTempDir(incomingDir);
 });
 
 test('restore over ssh into a postgres-owned folder; the cluster starts there and reaches the target', async () => {
