@@ -9,7 +9,7 @@ import { findPostgresBinDir } from '../../engine/postgres/bin-dir';
 import { parseConninfo } from '../../engine/postgres/conninfo';
 import { readWalArchiveView } from '../../engine/recovery/archive-view';
 import { runDrill, type DrillReport } from '../../engine/recovery/drill';
-import { planRestore } from '../../engine/recovery/plan';
+import { planRestore, type RestorePlan } from '../../engine/recovery/plan';
 import { parseRecoveryTarget } from '../../engine/recovery/target';
 import { createProgressPrinter, formatBytes } from '../progress-bar';
 import type { Verb, VerbContext } from '../verb';
@@ -50,37 +50,10 @@ export const drill: Verb = {
       name: stringOption(ctx, 'target-name'), immediate: ctx.values['target-immediate'] === true,
       timeline: stringOption(ctx, 'target-tli'), action: stringOption(ctx, 'target-action') ?? 'promote', exclusive: ctx.values['target-exclusive'] === true,
     });
-    const timeout = stringOption(ctx, 'timeout');
-    if (timeout !== undefined && !/^[1-9]\d*$/.test(timeout)) throw new EngineError('usage', `invalid --timeout '${timeout}'`, 'give a number of seconds, e.g. 600');
     const backups = engine.catalog.listBackups(server.name);
     const hint = backups.find((backup) => backup.walSegmentSize)?.walSegmentSize ?? null;
     const plan = planRestore({ server: server.name, backups, archive: readWalArchiveView(server.walsDirectory, hint), target, backupSelector: ctx.positionals[1] ?? null });
-    const options = {
-      store: server,
-      binDir: findPostgresBinDir(server.pgBinDir ?? engine.config.global.pgBinDir),
-      user: parseConninfo(server.conninfo).user ?? 'postgres',
-      validationSql: readValidationSql(ctx, server.name),
-      tempRoot: stringOption(ctx, 'temp-dir'),
-      timeoutMs: timeout === undefined ? undefined : Number(timeout) * 1000,
-      record: (row: DrillRow) => saveDrill(engine.catalog, row),
-    };
-    if (ctx.out.format !== 'json') ctx.out.line(`drill of server '${server.name}': backup ${plan.backup.backupId}, ${plan.targetDescription}, timeline ${plan.targetTimeline}`);
-    const handle = engine.jobs.submit({ kind: 'drill', server: server.name, title: `drill ${server.name}`, run: (jobCtx) => runDrill(plan, options, jobCtx) });
-    const print = ctx.global.quiet ? null : createProgressPrinter();
-    const unsubscribe = engine.jobs.onEvent((event) => {
-      if (event.job.id === handle.id) print?.(event);
-    });
-    const cancel = (): void => void engine.jobs.cancel(handle.id);
-    process.once('SIGINT', cancel);
-    try {
-      const report = await handle.done;
-      engine.invalidate('servers', server.name);
-      printReport(ctx, report);
-      return report.ok ? 0 : 1;
-    } finally {
-      process.off('SIGINT', cancel);
-      unsubscribe();
-    }
+    return executeDrill(ctx, server.name, plan);
   },
 };
 
@@ -113,6 +86,43 @@ function readValidationSql(ctx: VerbContext, server: string): string[] {
   if (Array.isArray(given)) return given.filter((query): query is string => typeof query === 'string' && query.trim() !== '');
   const fromEnv = process.env[`BARKEEP_DRILL_SQL_${server.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] ?? '';
   return fromEnv.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+}
+
+/**
+ * Runs a drill of `plan` as a job with a progress bar and prints the outcome; exit code 1 when it failed.
+ * Shared by `barkeep drill` and `barkeep restore … --drill` (which may not declare --sql/--timeout/--temp-dir).
+ */
+export async function executeDrill(ctx: VerbContext, serverName: string, plan: RestorePlan): Promise<number> {
+  const engine = ctx.engine();
+  const server = engine.server(serverName);
+  const timeout = stringOption(ctx, 'timeout');
+  if (timeout !== undefined && !/^[1-9]\d*$/.test(timeout)) throw new EngineError('usage', `invalid --timeout '${timeout}'`, 'give a number of seconds, e.g. 600');
+  const options = {
+    store: server,
+    binDir: findPostgresBinDir(server.pgBinDir ?? engine.config.global.pgBinDir),
+    user: parseConninfo(server.conninfo).user ?? 'postgres',
+    validationSql: readValidationSql(ctx, server.name),
+    tempRoot: stringOption(ctx, 'temp-dir'),
+    timeoutMs: timeout === undefined ? undefined : Number(timeout) * 1000,
+    record: (row: DrillRow) => saveDrill(engine.catalog, row),
+  };
+  if (ctx.out.format !== 'json') ctx.out.line(`drill of server '${server.name}': backup ${plan.backup.backupId}, ${plan.targetDescription}, timeline ${plan.targetTimeline}`);
+  const handle = engine.jobs.submit({ kind: 'drill', server: server.name, title: `drill ${server.name}`, run: (jobCtx) => runDrill(plan, options, jobCtx) });
+  const print = ctx.global.quiet ? null : createProgressPrinter();
+  const unsubscribe = engine.jobs.onEvent((event) => {
+    if (event.job.id === handle.id) print?.(event);
+  });
+  const cancel = (): void => void engine.jobs.cancel(handle.id);
+  process.once('SIGINT', cancel);
+  try {
+    const report = await handle.done;
+    engine.invalidate('servers', server.name);
+    printReport(ctx, report);
+    return report.ok ? 0 : 1;
+  } finally {
+    process.off('SIGINT', cancel);
+    unsubscribe();
+  }
 }
 
 function stringOption(ctx: VerbContext, name: string): string | undefined {

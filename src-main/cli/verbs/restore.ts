@@ -4,21 +4,28 @@
  * restore as a job with a progress bar. Thin over engine/recovery: parse, plan,
  * run, print how to start it.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EngineError } from '../../../shared/errors';
 import type { JobContext } from '../../engine/jobs/job-queue';
 import { readWalArchiveView } from '../../engine/recovery/archive-view';
 import { planRestore, type RestorePlan } from '../../engine/recovery/plan';
+import { localGetWalCommand } from '../../engine/recovery/recovery-settings';
+import { parseTablespaceOptions } from '../../engine/recovery/tablespaces';
 import { restoreLocal, type RestoreReport } from '../../engine/recovery/restore-local';
 import { restoreRemote } from '../../engine/recovery/restore-remote';
 import { parseRecoveryTarget } from '../../engine/recovery/target';
 import { createProgressPrinter, formatBytes } from '../progress-bar';
+import { executeDrill } from './drill';
 import type { Verb, VerbContext } from '../verb';
 
 export const restore: Verb = {
   name: 'restore',
   summary: 'restore a backup into a local or remote folder, to the latest WAL or a point in time',
-  usage: 'barkeep restore SERVER [BACKUP_ID|latest] DEST [--target-time T | --target-xid X | --target-lsn L | --target-name NAME | --target-immediate]'
-    + ' [--target-tli current|latest|N] [--target-action pause|promote|shutdown] [--target-exclusive] [--remote-ssh-command CMD] [--dry-run] [--force]',
+  usage: 'barkeep restore SERVER [BACKUP_ID|latest] {DEST|--drill} [--target-time T | --target-xid X | --target-lsn L | --target-name NAME | --target-immediate]'
+    + ' [--target-tli current|latest|N] [--target-action pause|promote|shutdown] [--target-exclusive] [--remote-ssh-command CMD]'
+    + ' [--standby-mode] [--tablespace NAME:PATH]... [--get-wal [--get-wal-command CMD] | --no-get-wal] [--dry-run] [--force] [--drill]',
   details: [
     'Without a backup id (or with latest) Barkeep picks the newest complete backup that ends before the target. The backup is',
     'copied (never hard-linked) into DEST with the WAL recovery needs in DEST/barkeep_wal; postgresql.auto.conf gets restore_command,',
@@ -26,13 +33,23 @@ export const restore: Verb = {
     'Refused: a non-empty DEST (unless --force), a running postmaster in DEST, too little free space, a target before the oldest',
     'backup or past the archived WAL, an unknown timeline, a WAL gap. With --remote-ssh-command DEST is a folder on that host:',
     'the copy goes there as a tar stream over SSH (host key checked against the known_hosts file, never skipped).',
-    'Not yet: --get-wal, --tablespace, --standby-mode (later versions).',
+    'With --drill there is no DEST: the restore goes into a temporary folder, is started, checked and removed, as `barkeep drill` does',
+    '(target action promote by default; validation queries from BARKEEP_DRILL_SQL_<SERVER>).',
+    '--tablespace NAME:PATH puts a tablespace (NAME or its oid) into PATH, an empty or new folder, and rewrites tablespace_map;',
+    'a tablespace not mapped goes back to its original location, which must then be empty or absent. Remote restores of backups',
+    'with tablespaces are not supported yet.',
+    '--standby-mode writes standby.signal instead of recovery.signal and no recovery_target_action (a standby ignores it).',
+    '--get-wal copies no WAL: restore_command runs `barkeep get-wal SERVER %f -o %p` on this machine (with this node, this checkout',
+    "and this configuration file; the cluster owner must be able to run them). A remote restore cannot know how its host reaches",
+    "Barkeep, so there --get-wal needs --get-wal-command, e.g. 'ssh barkeep@backup-host barkeep get-wal SERVER %f > %p'.",
   ].join('\n'),
   options: {
     'target-time': { type: 'string' }, 'target-xid': { type: 'string' }, 'target-lsn': { type: 'string' }, 'target-name': { type: 'string' },
     'target-immediate': { type: 'boolean' }, 'target-tli': { type: 'string' }, 'target-action': { type: 'string' },
     'target-exclusive': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' },
-    'remote-ssh-command': { type: 'string' },
+    'remote-ssh-command': { type: 'string' }, drill: { type: 'boolean' }, 'standby-mode': { type: 'boolean' },
+    'get-wal': { type: 'boolean' }, 'no-get-wal': { type: 'boolean' }, 'get-wal-command': { type: 'string' },
+    tablespace: { type: 'string', multiple: true },
   },
   optionHelp: [
     ['--target-time T', "stop at a time, e.g. '2026-11-24 04:30:00+00' (without a zone: this machine's local time)"],
@@ -46,23 +63,40 @@ export const restore: Verb = {
     ['--dry-run', 'print the plan and check DEST; write nothing'],
     ['--force', 'delete what DEST holds first (never while a postmaster runs there)'],
     ['--remote-ssh-command CMD', "restore on another host: 'ssh postgres@host [-p N] [-i KEY] [-o UserKnownHostsFile=F]'"],
+    ['--tablespace NAME:PATH', 'restore tablespace NAME into PATH (repeatable; local restores)'],
+    ['--standby-mode', 'start the restored copy as a standby (standby.signal)'],
+    ['--get-wal', 'copy no WAL; restore_command fetches each file from Barkeep (`barkeep get-wal`)'],
+    ['--no-get-wal', 'copy the WAL recovery needs into DEST/barkeep_wal (the default)'],
+    ['--get-wal-command CMD', 'with --get-wal: the restore_command to use (%f, %p); required with --remote-ssh-command'],
+    ['--drill', 'no DEST: restore into a temporary folder, start, validate, clean up and record, as `barkeep drill`'],
   ],
-  positionals: { min: 2, max: 3 },
+  positionals: { min: 1, max: 3 },
   listing: true,
   async run(ctx) {
     const engine = ctx.engine();
     const server = engine.server(ctx.positionals[0]!);
-    const [selector, dest] = ctx.positionals.length === 3 ? [ctx.positionals[1]!, ctx.positionals[2]!] : [null, ctx.positionals[1]!];
+    const drill = ctx.values.drill === true;
+    const { selector, dest } = readPositionals(ctx, drill);
     const target = parseRecoveryTarget({
       time: stringOption(ctx, 'target-time'), xid: stringOption(ctx, 'target-xid'), lsn: stringOption(ctx, 'target-lsn'),
       name: stringOption(ctx, 'target-name'), immediate: ctx.values['target-immediate'] === true,
-      timeline: stringOption(ctx, 'target-tli'), action: stringOption(ctx, 'target-action'), exclusive: ctx.values['target-exclusive'] === true,
+      timeline: stringOption(ctx, 'target-tli'), action: stringOption(ctx, 'target-action') ?? (drill ? 'promote' : undefined),
+      exclusive: ctx.values['target-exclusive'] === true,
     });
     const backups = engine.catalog.listBackups(server.name);
     const hint = backups.find((backup) => backup.walSegmentSize)?.walSegmentSize ?? null;
     const plan = planRestore({ server: server.name, backups, archive: readWalArchiveView(server.walsDirectory, hint), target, backupSelector: selector });
-    const options = { store: server, force: ctx.values.force === true, dryRun: ctx.values['dry-run'] === true };
+    if (drill) return executeDrill(ctx, server.name, plan);
+    if (dest === null) throw new EngineError('usage', 'restore needs a DEST folder (or --drill)');
     const sshCommand = stringOption(ctx, 'remote-ssh-command');
+    const options = {
+      store: server, force: ctx.values.force === true, dryRun: ctx.values['dry-run'] === true, standby: ctx.values['standby-mode'] === true,
+      ...readGetWal(ctx, server.name, sshCommand !== undefined),
+      tablespaces: parseTablespaceOptions(readStrings(ctx, 'tablespace')),
+    };
+    if (sshCommand !== undefined && options.tablespaces.size > 0) {
+      throw new EngineError('usage', '--tablespace is not supported with --remote-ssh-command yet', 'restore locally, or restore a backup without tablespaces');
+    }
     const runRestore = (dryRun: boolean, jobCtx: JobContext): Promise<RestoreReport> => (sshCommand === undefined
       ? restoreLocal(plan, dest, { ...options, dryRun }, jobCtx)
       : restoreRemote(plan, dest, { ...options, dryRun, sshCommand }, jobCtx));
@@ -96,6 +130,53 @@ export const restore: Verb = {
 export const recover: Verb = { ...restore, name: 'recover', summary: 'the same as restore (Barman\'s name)' };
 
 export const restoreVerbs: readonly Verb[] = [restore, recover];
+
+/**
+ * --get-wal / --no-get-wal (the default) / --get-wal-command: the restore_command that fetches WAL from Barkeep, or
+ * nothing (copy the WAL into DEST). Locally the command runs this node, this checkout's bin/barkeep.js and this
+ * configuration file; remotely it cannot be guessed and must be given.
+ */
+function readGetWal(ctx: VerbContext, server: string, remote: boolean): { getWalCommand?: string } {
+  const getWal = ctx.values['get-wal'] === true;
+  const given = stringOption(ctx, 'get-wal-command');
+  if (getWal && ctx.values['no-get-wal'] === true) throw new EngineError('usage', '--get-wal and --no-get-wal exclude each other');
+  if (!getWal) {
+    if (given !== undefined) throw new EngineError('usage', '--get-wal-command needs --get-wal');
+    return {};
+  }
+  if (given !== undefined) return { getWalCommand: given };
+  if (remote) {
+    throw new EngineError('usage', 'a remote restore with --get-wal needs --get-wal-command: how the restored host runs `barkeep get-wal` is not known here',
+      "add e.g. --get-wal-command 'ssh barkeep@backup-host barkeep get-wal SERVER %f > %p', or drop --get-wal to copy the WAL");
+  }
+  const script = fileURLToPath(new URL('../../../bin/barkeep.js', import.meta.url));
+  if (!existsSync(script)) {
+    throw new EngineError('usage', `--get-wal cannot find Barkeep's command at '${script}'`, 'give the restore_command with --get-wal-command, or drop --get-wal');
+  }
+  return { getWalCommand: localGetWalCommand(process.execPath, script, path.resolve(ctx.configFile), server) };
+}
+
+/** SERVER [BACKUP_ID] DEST, or with --drill SERVER [BACKUP_ID] and no DEST; options that write into DEST are refused with --drill. */
+function readPositionals(ctx: VerbContext, drill: boolean): { selector: string | null; dest: string | null } {
+  const count = ctx.positionals.length;
+  if (!drill) {
+    if (count < 2) throw new EngineError('usage', 'restore needs SERVER and DEST', 'barkeep restore SERVER [BACKUP_ID|latest] DEST, or --drill without DEST');
+    return count === 3 ? { selector: ctx.positionals[1]!, dest: ctx.positionals[2]! } : { selector: null, dest: ctx.positionals[1]! };
+  }
+  if (count > 2) throw new EngineError('usage', `--drill restores into a temporary folder: drop the DEST '${ctx.positionals[2]!}'`, 'barkeep restore SERVER [BACKUP_ID|latest] --drill');
+  const destOnly = ['dry-run', 'force', 'remote-ssh-command', 'standby-mode', 'get-wal', 'get-wal-command', 'tablespace'].filter((name) => ctx.values[name] !== undefined);
+  if (destOnly.length > 0) throw new EngineError('usage', `--drill cannot be combined with ${destOnly.map((name) => `--${name}`).join(', ')}`, 'a drill always restores locally into a temporary folder it removes');
+  return { selector: ctx.positionals[1] ?? null, dest: null };
+}
+
+function readStrings(ctx: VerbContext, name: string): string[] {
+  const value = ctx.values[name];
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map((item) => {
+    if (typeof item !== 'string') throw new EngineError('usage', `--${name} needs a value`);
+    return item;
+  });
+}
 
 function stringOption(ctx: VerbContext, name: string): string | undefined {
   const value = ctx.values[name];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EngineError } from '../../../shared/errors';
-import { readArchiveSettings, renderRecoverySettings, rewriteAutoConf } from './recovery-settings';
+import { localGetWalCommand, readArchiveSettings, recoverySignalFiles, renderRecoverySettings, rewriteAutoConf } from './recovery-settings';
 import { parseRecoveryTarget } from './target';
 
 const now = () => new Date('2026-11-24T00:00:00Z');
@@ -44,4 +44,29 @@ test('the auto.conf rewrite comments out earlier settings and keeps the original
 
 test('a destination that cannot be quoted in restore_command is refused', () => {
   assert.throws(() => renderRecoverySettings(parseRecoveryTarget({}, now), '/tmp/a"b'), (error: unknown) => error instanceof EngineError && error.code === 'usage');
+});
+
+test('standby mode: standby.signal instead of recovery.signal, the target kept but no recovery_target_action', () => {
+  const target = parseRecoveryTarget({ xid: '42', action: 'promote' }, now);
+  const keys = renderRecoverySettings(target, '/r', { standby: true }).map(([key]) => key);
+  assert.deepEqual(keys, ['restore_command', 'recovery_end_command', 'recovery_target_timeline', 'recovery_target_xid', 'recovery_target_inclusive', 'archive_mode']);
+  assert.deepEqual(recoverySignalFiles({ standby: true }), { write: 'standby.signal', remove: 'recovery.signal' });
+  assert.deepEqual(recoverySignalFiles(), { write: 'recovery.signal', remove: 'standby.signal' });
+  assert.doesNotMatch(rewriteAutoConf('', '', target, '/r', 'now', 'b', { standby: true }), /recovery_target_action/);
+});
+
+test('--get-wal: restore_command runs barkeep get-wal, no recovery_end_command; local command is quoted', () => {
+  const command = localGetWalCommand('/usr/bin/node', '/opt/barkeep/bin/barkeep.js', '/etc/barkeep.conf', 'pg');
+  assert.equal(command, "'/usr/bin/node' '/opt/barkeep/bin/barkeep.js' -c '/etc/barkeep.conf' get-wal 'pg' %f -o %p");
+  const settings = renderRecoverySettings(parseRecoveryTarget({ name: 'x' }, now), '/r', { getWalCommand: command });
+  assert.deepEqual(settings.slice(0, 2), [
+    ['restore_command', "'''/usr/bin/node'' ''/opt/barkeep/bin/barkeep.js'' -c ''/etc/barkeep.conf'' get-wal ''pg'' %f -o %p'"],
+    ['recovery_target_timeline', "'latest'"],
+  ]);
+  assert.equal(settings.some(([key]) => key === 'recovery_end_command'), false);
+  const remote = renderRecoverySettings(parseRecoveryTarget({}, now), '/r', { getWalCommand: 'ssh b@h barkeep get-wal pg %f > %p' });
+  assert.deepEqual(remote[0], ['restore_command', "'ssh b@h barkeep get-wal pg %f > %p'"]);
+  const usage = (error: unknown) => error instanceof EngineError && error.code === 'usage';
+  assert.throws(() => renderRecoverySettings(parseRecoveryTarget({}, now), '/r', { getWalCommand: 'barkeep get-wal pg' }), usage);
+  assert.throws(() => localGetWalCommand('/usr/bin/node', "/it's/barkeep.js", '/c', 'pg'), usage);
 });

@@ -27,15 +27,49 @@ export function checkRestorablePath(dest: string): void {
   }
 }
 
+export interface RecoverySettingsOptions {
+  /** standby mode: standby.signal is written instead of recovery.signal, and recovery_target_action (ignored by a standby) is left out */
+  standby?: boolean;
+  /**
+   * --get-wal: restore_command runs this command (PostgreSQL substitutes %f and %p) to fetch each file from
+   * Barkeep, nothing is copied into DEST/barkeep_wal and there is no recovery_end_command
+   */
+  getWalCommand?: string;
+}
+
+/** The signal file a restored cluster gets, and the one it must not have. */
+export function recoverySignalFiles(options: RecoverySettingsOptions = {}): { write: string; remove: string } {
+  return options.standby === true ? { write: 'standby.signal', remove: 'recovery.signal' } : { write: 'recovery.signal', remove: 'standby.signal' };
+}
+
+/**
+ * The restore_command of --get-wal on this machine: `'NODE' 'BARKEEP_JS' -c 'CONFIG' get-wal 'SERVER' %f -o %p`.
+ * The parts are shell-quoted; refused when one cannot be.
+ */
+export function localGetWalCommand(nodePath: string, barkeepScript: string, configFile: string, server: string): string {
+  for (const part of [nodePath, barkeepScript, configFile, server]) {
+    if (/['\n\r]/.test(part)) {
+      throw new EngineError('usage', `'${part}' contains a quote or a newline, which restore_command cannot hold`,
+        'use --no-get-wal (the default), or move Barkeep or its configuration to a plainer path');
+    }
+  }
+  const word = (text: string): string => `'${text}'`;
+  return `${word(nodePath)} ${word(barkeepScript)} -c ${word(configFile)} get-wal ${word(server)} %f -o %p`;
+}
+
 /** The settings in the order written, as [key, raw value (already quoted)]. */
-export function renderRecoverySettings(target: RecoveryTarget, dest: string): [string, string][] {
+export function renderRecoverySettings(target: RecoveryTarget, dest: string, options: RecoverySettingsOptions = {}): [string, string][] {
   checkRestorablePath(dest);
   const wal = `${dest.replace(/\/+$/, '')}/${restoredWalFolder}`;
-  const settings: [string, string][] = [
-    ['restore_command', quote(`cp "${wal}/%f" "%p"`)],
-    ['recovery_end_command', quote(`rm -rf "${wal}"`)],
-    ['recovery_target_timeline', quote(String(target.timeline))],
-  ];
+  const getWal = options.getWalCommand;
+  if (getWal !== undefined && (getWal.trim() === '' || /[\n\r]/.test(getWal) || !getWal.includes('%f') || !getWal.includes('%p'))) {
+    throw new EngineError('usage', `the get-wal command '${getWal}' must be one line holding %f (the file name) and %p (where to write it)`,
+      "e.g. --get-wal-command 'ssh barkeep@backup-host barkeep get-wal SERVER %f > %p'");
+  }
+  const settings: [string, string][] = getWal === undefined
+    ? [['restore_command', quote(`cp "${wal}/%f" "%p"`)], ['recovery_end_command', quote(`rm -rf "${wal}"`)]]
+    : [['restore_command', quote(getWal)]];
+  settings.push(['recovery_target_timeline', quote(String(target.timeline))]);
   switch (target.kind) {
     case 'time': settings.push(['recovery_target_time', quote(target.text)]); break;
     case 'xid': settings.push(['recovery_target_xid', quote(target.xid)]); break;
@@ -46,7 +80,7 @@ export function renderRecoverySettings(target: RecoveryTarget, dest: string): [s
   }
   if (target.kind !== 'latest') {
     if (target.kind === 'time' || target.kind === 'xid' || target.kind === 'lsn') settings.push(['recovery_target_inclusive', target.exclusive ? 'false' : 'true']);
-    settings.push(['recovery_target_action', quote(target.action)]);
+    if (options.standby !== true) settings.push(['recovery_target_action', quote(target.action)]);
   }
   settings.push(['archive_mode', 'off']);
   return settings;
@@ -57,7 +91,8 @@ export function renderRecoverySettings(target: RecoveryTarget, dest: string): [s
  * commented out (never silently dropped), then Barkeep's block with the
  * original archiving settings (from postgresql.conf, overridden by auto.conf) in a comment.
  */
-export function rewriteAutoConf(autoConf: string, postgresqlConf: string, target: RecoveryTarget, dest: string, restoredAt: string, backupId: string): string {
+export function rewriteAutoConf(autoConf: string, postgresqlConf: string, target: RecoveryTarget, dest: string, restoredAt: string, backupId: string,
+  options: RecoverySettingsOptions = {}): string {
   const original = readArchiveSettings(`${postgresqlConf}\n${autoConf}`);
   const kept = autoConf.split('\n').map((line) => {
     const key = settingPattern.exec(stripComment(line))?.[1]?.toLowerCase();
@@ -71,7 +106,7 @@ export function rewriteAutoConf(autoConf: string, postgresqlConf: string, target
     `# barkeep restore of backup ${backupId} at ${restoredAt}`,
     "# archiving is off in this restored copy so that it cannot push WAL into the original's archive;",
     `# the original setting was: ${originalText}`,
-    ...renderRecoverySettings(target, dest).map(([key, value]) => `${key} = ${value}`),
+    ...renderRecoverySettings(target, dest, options).map(([key, value]) => `${key} = ${value}`),
     '',
   ].join('\n');
 }

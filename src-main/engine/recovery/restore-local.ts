@@ -2,7 +2,7 @@
  * A point-in-time restore into a folder on this machine, from a plan made by
  * plan.ts: safety checks, the copy (data, then WAL), the recovery settings,
  * ownership. Reads the store, writes only inside DEST, and on failure removes
- * what it wrote. Remote (SSH), --get-wal and tablespaces are later slices.
+ * what it wrote (also in relocated tablespace folders, which are checked empty first).
  */
 import { chmod, chown, lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -14,15 +14,18 @@ import { backupFolder, type StorePaths } from '../store/layout';
 import { copyDataFolder, copyPlannedWal } from './copy-restore';
 import { checkDestEmpty, checkFreeSpace, checkNoPostmaster, readDestState } from './dest-checks';
 import type { RestorePlan } from './plan';
-import { checkRestorablePath, restoredWalFolder, rewriteAutoConf } from './recovery-settings';
+import { checkTablespaceTarget, planTablespaces, renderTablespaceMap } from './tablespaces';
+import { checkRestorablePath, recoverySignalFiles, restoredWalFolder, rewriteAutoConf, type RecoverySettingsOptions } from './recovery-settings';
 
-export interface RestoreLocalOptions {
+export interface RestoreLocalOptions extends RecoverySettingsOptions {
   store: StorePaths;
   /** delete what DEST holds first (never when a postmaster runs there) */
   force?: boolean;
   /** check everything, write nothing */
   dryRun?: boolean;
   now?: () => Date;
+  /** --tablespace NAME:PATH (NAME or oid → absolute PATH); unmapped tablespaces go back to their original location */
+  tablespaces?: ReadonlyMap<string, string>;
 }
 
 export interface RestoreReport {
@@ -45,10 +48,8 @@ export async function restoreLocal(plan: RestorePlan, destInput: string, options
   // 1. checks that write nothing: path, tablespaces, DEST empty and idle, free space, the source
   ctx.progress({ phase: 'checking', bytesDone: 0, bytesTotal: plan.bytesToCopy });
   checkRestorablePath(dest);
-  if ((plan.backup.tablespaces?.length ?? 0) > 0) {
-    throw new EngineError('restore-refused', `backup ${plan.backup.backupId} has tablespaces, which this restore cannot relocate yet`,
-      'restoring tablespaces (--tablespace NAME:PATH) comes in a later version; restore a backup without tablespaces');
-  }
+  const tablespaces = planTablespaces(plan.backup.tablespaces ?? [], options.tablespaces ?? new Map(), dest, plan.backup.backupId);
+  const tablespaceStates = tablespaces.map((space) => ({ space, ...checkTablespaceTarget(space) }));
   const state = readDestState(dest);
   if (state.exists) checkNoPostmaster(dest);
   checkDestEmpty(dest, state, options.force === true);
@@ -70,20 +71,27 @@ export async function restoreLocal(plan: RestorePlan, destInput: string, options
       lastReport = Date.now();
       ctx.progress({ phase, bytesDone, bytesTotal: plan.bytesToCopy });
     };
-    const dataBytes = await copyDataFolder(source, dest, ctx.signal, (done) => report(done, 'copying data'));
+    const relocate = new Map(tablespaces.map((space) => [`pg_tblspc/${space.oid}`, space.target]));
+    const dataBytes = await copyDataFolder(source, dest, ctx.signal, (done) => report(done, 'copying data'), relocate);
+    // PostgreSQL recreates pg_tblspc/<oid> from tablespace_map at startup: it must name where each one now is.
+    if (tablespaces.length > 0) await writeFile(path.join(dest, 'tablespace_map'), renderTablespaceMap(tablespaces), { mode: 0o600 });
 
-    // 3. the WAL recovery needs, decompressed, where restore_command reads it
-    const walNames = [...plan.historyFiles, ...plan.walSegments];
-    const walBytes = await copyPlannedWal(options.store.walsDirectory, walNames, path.join(dest, restoredWalFolder), ctx.signal,
+    // 3. the WAL recovery needs, decompressed, where restore_command reads it (with --get-wal, restore_command fetches it)
+    const walNames = options.getWalCommand === undefined ? [...plan.historyFiles, ...plan.walSegments] : [];
+    const walBytes = walNames.length === 0 ? 0 : await copyPlannedWal(options.store.walsDirectory, walNames, path.join(dest, restoredWalFolder), ctx.signal,
       (done) => report(dataBytes + done, 'copying wal'));
     report(dataBytes + walBytes, 'configuring recovery', true);
 
-    // 4. recovery settings, recovery.signal, no standby.signal; archiving off in the copy
-    await writeRecoveryFiles(plan, dest, now());
+    // 4. recovery settings, recovery.signal (standby.signal in standby mode); archiving off in the copy
+    await writeRecoveryFiles(plan, dest, now(), options);
 
     // 5. the data folder belongs to the cluster owner, 0700
     await chmod(dest, 0o700);
-    if (isRoot()) await chownTree(dest, await lookupClusterOwner());
+    if (isRoot()) {
+      const owner = await lookupClusterOwner();
+      await chownTree(dest, owner);
+      for (const space of tablespaces) await chownTree(space.target, owner);
+    }
     ctx.log(`restored backup ${plan.backup.backupId} of server '${plan.server}' into '${dest}' (${walNames.length} wal files)`);
     return {
       plan, dest, dryRun: false, copiedBytes: dataBytes + walBytes, walFiles: walNames.length,
@@ -93,17 +101,23 @@ export async function restoreLocal(plan: RestorePlan, destInput: string, options
     // A half restore must not look usable: remove what was written (DEST was empty or emptied).
     if (!state.exists) await rm(dest, { recursive: true, force: true }).catch(() => undefined);
     else await emptyFolder(dest, await readdir(dest)).catch(() => undefined);
+    for (const { space, exists } of tablespaceStates) {
+      if (!exists) await rm(space.target, { recursive: true, force: true }).catch(() => undefined);
+      else await emptyFolder(space.target, await readdir(space.target).catch(() => [])).catch(() => undefined);
+    }
     throw error;
   }
 }
 
-async function writeRecoveryFiles(plan: RestorePlan, dest: string, at: Date): Promise<void> {
+async function writeRecoveryFiles(plan: RestorePlan, dest: string, at: Date, options: RecoverySettingsOptions): Promise<void> {
   const autoConfFile = path.join(dest, 'postgresql.auto.conf');
   const autoConf = await readFile(autoConfFile, 'utf8').catch(() => '');
   const postgresqlConf = await readFile(path.join(dest, 'postgresql.conf'), 'utf8').catch(() => '');
-  await writeFile(autoConfFile, rewriteAutoConf(autoConf, postgresqlConf, plan.target, dest, at.toISOString(), plan.backup.backupId), { mode: 0o600 });
-  await writeFile(path.join(dest, 'recovery.signal'), '', { mode: 0o600 });
-  await rm(path.join(dest, 'standby.signal'), { force: true });
+  const settings = { standby: options.standby, getWalCommand: options.getWalCommand };
+  await writeFile(autoConfFile, rewriteAutoConf(autoConf, postgresqlConf, plan.target, dest, at.toISOString(), plan.backup.backupId, settings), { mode: 0o600 });
+  const signal = recoverySignalFiles(options);
+  await writeFile(path.join(dest, signal.write), '', { mode: 0o600 });
+  await rm(path.join(dest, signal.remove), { force: true });
 }
 
 async function emptyFolder(dest: string, entries: readonly string[]): Promise<void> {

@@ -14,14 +14,14 @@ import { backupFolder, type StorePaths } from '../store/layout';
 import { openSshTransport } from '../transport/ssh-transport';
 import type { Transport } from '../transport/transport';
 import type { RestorePlan } from './plan';
-import { checkRestorablePath, restoredWalFolder, rewriteAutoConf } from './recovery-settings';
+import { checkRestorablePath, recoverySignalFiles, restoredWalFolder, rewriteAutoConf, type RecoverySettingsOptions } from './recovery-settings';
 import {
   checkRemoteDest, clearRemoteDest, probeRemoteDest, quoteShellWord, readRemoteText, runRemote, writeRemoteText,
 } from './remote-dest';
 import { packDataFolder, packPlannedWal, streamIntoRemote } from './remote-tar';
 import type { RestoreReport } from './restore-local';
 
-export interface RestoreRemoteOptions {
+export interface RestoreRemoteOptions extends RecoverySettingsOptions {
   /** an OpenSSH command line: `ssh postgres@host -p N -i KEY -o UserKnownHostsFile=F` */
   sshCommand: string;
   store: StorePaths;
@@ -46,8 +46,8 @@ export async function restoreRemote(plan: RestorePlan, dest: string, options: Re
   }
   checkRestorablePath(dest);
   if ((plan.backup.tablespaces?.length ?? 0) > 0) {
-    throw new EngineError('restore-refused', `backup ${plan.backup.backupId} has tablespaces, which this restore cannot relocate yet`,
-      'restoring tablespaces (--tablespace NAME:PATH) comes in a later version; restore a backup without tablespaces');
+    throw new EngineError('restore-refused', `backup ${plan.backup.backupId} has tablespaces, which a remote restore cannot relocate yet`,
+      'restore it locally (with --tablespace NAME:PATH), or restore a backup without tablespaces');
   }
   if (!existsSync(source)) {
     throw new EngineError('backup-unknown', `the data folder of backup ${plan.backup.backupId} is missing: '${source}'`, 'run `barkeep rebuild-catalog`, then choose another backup');
@@ -64,10 +64,11 @@ export async function restoreRemote(plan: RestorePlan, dest: string, options: Re
       return { plan, dest, dryRun: true, copiedBytes: 0, walFiles: 0, durationSeconds: 0, startCommand };
     }
     try {
-      const copied = await copyToRemote(plan, dest, source, options.store.walsDirectory, state.entries.length > 0, transport, ctx);
+      const copied = await copyToRemote(plan, dest, source, options.store.walsDirectory, state.entries.length > 0, transport, ctx,
+        options.getWalCommand === undefined);
       // 5. recovery settings, recovery.signal, no standby.signal; archiving off in the copy; 0700
       ctx.progress({ phase: 'configuring recovery', bytesDone: copied.bytes, bytesTotal: plan.bytesToCopy });
-      await writeRemoteRecoveryFiles(plan, dest, now(), transport, ctx.signal);
+      await writeRemoteRecoveryFiles(plan, dest, now(), transport, ctx.signal, options);
       ctx.log(`restored backup ${plan.backup.backupId} of server '${plan.server}' into '${dest}' on ${where} (${copied.walFiles} wal files)`);
       return {
         plan, dest, dryRun: false, copiedBytes: copied.bytes, walFiles: copied.walFiles,
@@ -85,7 +86,7 @@ export async function restoreRemote(plan: RestorePlan, dest: string, options: Re
 
 /** Steps 3 and 4: an empty DEST (with --force, emptied), the data folder, then the WAL into DEST/barkeep_wal. */
 async function copyToRemote(plan: RestorePlan, dest: string, source: string, walsDirectory: string, mustEmpty: boolean,
-  transport: Transport, ctx: JobContext): Promise<{ bytes: number; walFiles: number }> {
+  transport: Transport, ctx: JobContext, copyWal: boolean): Promise<{ bytes: number; walFiles: number }> {
   if (mustEmpty) await clearRemoteDest(transport, dest, false, ctx.signal);
   let lastReport = 0;
   const report = (bytesDone: number, phase: string): void => {
@@ -98,6 +99,8 @@ async function copyToRemote(plan: RestorePlan, dest: string, source: string, wal
     `umask 077 && mkdir -p ${quotedDest} && chmod 700 ${quotedDest} && tar -C ${quotedDest} --no-same-owner -xf -`,
     packDataFolder(source), `unpacking the data folder into '${dest}'`, ctx.signal, (done) => report(done, 'copying data'));
 
+  // With --get-wal restore_command fetches the WAL: nothing to copy.
+  if (!copyWal) return { bytes: dataBytes, walFiles: 0 };
   const walNames = [...plan.historyFiles, ...plan.walSegments];
   const walFolder = quoteShellWord(`${dest.replace(/\/+$/, '')}/${restoredWalFolder}`);
   const walBytes = await streamIntoRemote(transport,
@@ -107,14 +110,17 @@ async function copyToRemote(plan: RestorePlan, dest: string, source: string, wal
   return { bytes: dataBytes + walBytes, walFiles: walNames.length };
 }
 
-async function writeRemoteRecoveryFiles(plan: RestorePlan, dest: string, at: Date, transport: Transport, signal: AbortSignal): Promise<void> {
+async function writeRemoteRecoveryFiles(plan: RestorePlan, dest: string, at: Date, transport: Transport, signal: AbortSignal,
+  options: RecoverySettingsOptions): Promise<void> {
   const base = dest.replace(/\/+$/, '');
   const autoConf = await readRemoteText(transport, `${base}/postgresql.auto.conf`, signal);
   const postgresqlConf = await readRemoteText(transport, `${base}/postgresql.conf`, signal);
   await writeRemoteText(transport, `${base}/postgresql.auto.conf`,
-    rewriteAutoConf(autoConf, postgresqlConf, plan.target, dest, at.toISOString(), plan.backup.backupId), signal);
+    rewriteAutoConf(autoConf, postgresqlConf, plan.target, dest, at.toISOString(), plan.backup.backupId,
+      { standby: options.standby, getWalCommand: options.getWalCommand }), signal);
+  const signalFiles = recoverySignalFiles(options);
   const quoted = (name: string): string => quoteShellWord(`${base}/${name}`);
-  await runRemote(transport, `umask 077 && : > ${quoted('recovery.signal')} && rm -f ${quoted('standby.signal')} && chmod 700 ${quoteShellWord(dest)}`,
+  await runRemote(transport, `umask 077 && : > ${quoted(signalFiles.write)} && rm -f ${quoted(signalFiles.remove)} && chmod 700 ${quoteShellWord(dest)}`,
     `write the recovery files into '${dest}'`, signal);
 }
 

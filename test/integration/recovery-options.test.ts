@@ -1,0 +1,155 @@
+// Restore options on a real cluster through the real `barkeep restore`:
+// --tablespace NAME:PATH relocates a tablespace (its rows readable after
+// start, pg_tblspc/<oid> pointing at PATH), --drill runs a drill from the
+// restore's arguments, --standby-mode and --get-wal write the files they
+// promise, and the combinations that cannot work are refused up front.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { runAsClusterOwner, startCluster, stopCluster } from '../../src-main/engine/postgres/local-cluster';
+import { freePort } from '../support/free-port';
+import { startTestCluster, type TestCluster } from '../support/pg-cluster';
+import { runBarkeep } from '../support/run-cli';
+import { chownToPostgres, makeTempDir, registerExitCleanup, removeTempDir } from '../support/temp-dir';
+
+let cluster: TestCluster;
+let incomingDir: string;
+let tablespaceDir: string;
+let home: string;
+let configFile: string;
+let plainBackupId: string;
+let tablespaceOid: string;
+
+const barkeep = (...args: string[]) => runBarkeep(['-c', configFile, ...args]);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+before(async () => {
+  incomingDir = await makeTempDir('opts-incoming', { owner: 'postgres' });
+  tablespaceDir = await makeTempDir('opts-tblspc', { owner: 'postgres' });
+  const intoIncoming = `cp %p ${incomingDir}/.%f.tmp && mv ${incomingDir}/.%f.tmp ${incomingDir}/%f`;
+  cluster = await startTestCluster({ settings: { archive_command: intoIncoming } });
+  home = await makeTempDir('opts-home');
+  mkdirSync(path.join(home, 'conf.d'));
+  configFile = path.join(home, 'barkeep.conf');
+  writeFileSync(configFile, `[barkeep]\nbarkeep_home = ${home}\nconfiguration_files_directory = conf.d\n`);
+  writeFileSync(path.join(home, 'conf.d', 'pg.conf'), [
+    '[pg]', `conninfo = ${cluster.conninfo}`, 'backup_method = postgres', 'immediate_checkpoint = on', 'minimum_redundancy = 1',
+    `incoming_wals_directory = ${incomingDir}`, '',
+  ].join('\n'));
+
+  // A first backup without tablespaces (for --drill, --standby-mode, --get-wal), then one with a tablespace.
+  const first = await barkeep('backup', 'pg', '--wait', '--wait-timeout', '60');
+  assert.equal(first.code, 0, first.stderr);
+  const firstList = JSON.parse((await barkeep('-f', 'json', 'list-backup', 'pg')).stdout) as { backupId: string }[];
+  plainBackupId = firstList[0]!.backupId;
+  await sleep(1100); // backup ids have a one-second resolution
+
+  await cluster.psql(`create tablespace fast location '${tablespaceDir}'`);
+  tablespaceOid = await cluster.psql("select oid from pg_tablespace where spcname = 'fast'");
+  await cluster.psql("create table hot (id int primary key, note text) tablespace fast; insert into hot select g, 'row ' || g from generate_series(1, 500) g");
+  const second = await barkeep('backup', 'pg', '--wait', '--wait-timeout', '60');
+  assert.equal(second.code, 0, second.stderr);
+
+  const lastWal = await cluster.psql('select pg_walfile_name(pg_switch_wal())');
+  for (let waited = 0; (await cluster.psql('select last_archived_wal from pg_stat_archiver')) < lastWal; waited += 200) {
+    if (waited > 30_000) assert.fail(`wal ${lastWal} was not archived within 30 s`);
+    await sleep(200);
+  }
+  const archived = await barkeep('archive-wal', 'pg');
+  assert.equal(archived.code, 0, archived.stdout + archived.stderr);
+});
+
+after(async () => {
+  await cluster?.stop();
+  if (home) await removeTempDir(home);
+  if (incomingDir) await removeTempDir(incomingDir);
+  if (tablespaceDir) await removeTempDir(tablespaceDir);
+});
+
+test('--tablespace NAME:PATH relocates the tablespace; the restored cluster starts and reads its rows there', async () => {
+  const root = await makeTempDir('opts-restore', { owner: 'postgres' });
+  const dataDir = path.join(root, 'data');
+  const newSpace = path.join(root, 'fast-here');
+  const socketDir = path.join(root, 'socket');
+  const binDir = cluster.binDir;
+  const unregister = registerExitCleanup(() => {
+    execFileSync('runuser', ['-u', 'postgres', '--', path.join(binDir, 'pg_ctl'), 'stop', '-D', dataDir, '-m', 'immediate'], { cwd: '/', stdio: 'ignore' });
+  });
+  try {
+    // Unmapped, the tablespace would go back to its original (busy) location: refused, nothing written.
+    const refused = await barkeep('restore', 'pg', dataDir);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /tablespace 'fast' is not empty/);
+    assert.match(refused.stderr, /--tablespace fast:PATH/);
+    assert.ok(!existsSync(dataDir));
+
+    const result = await barkeep('restore', 'pg', dataDir, '--tablespace', `fast:${newSpace}`, '--target-immediate', '--target-action', 'promote');
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    assert.equal(readFileSync(path.join(dataDir, 'tablespace_map'), 'utf8'), `${tablespaceOid} ${newSpace}\n`);
+    assert.equal(readlinkSync(path.join(dataDir, 'pg_tblspc', tablespaceOid)), newSpace);
+    assert.ok(readdirSync(newSpace).some((name) => name.startsWith('PG_')), 'the tablespace content is in PATH');
+    assert.equal(statSync(newSpace).mode & 0o777, 0o700);
+
+    mkdirSync(socketDir);
+    const port = await freePort();
+    appendFileSync(path.join(dataDir, 'postgresql.auto.conf'), `port = ${port}\nunix_socket_directories = '${socketDir}'\nlisten_addresses = '127.0.0.1'\n`);
+    await chownToPostgres(root);
+    const logFile = path.join(root, 'postgresql.log');
+    await startCluster(dataDir, binDir, logFile);
+    const psql = async (sql: string): Promise<string> => {
+      const out = await runAsClusterOwner(path.join(binDir, 'psql'), ['-X', '-Atq', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', sql]);
+      if (out.code !== 0) throw new Error(out.stderr);
+      return out.stdout.trim();
+    };
+    for (let waited = 0; (await psql('select pg_is_in_recovery()')) !== 'f'; waited += 200) {
+      if (waited > 60_000) assert.fail(`the restored cluster did not promote: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+      await sleep(200);
+    }
+    assert.equal(await psql("select count(*) || ':' || max(note) from hot"), "500:row 99");
+    assert.equal(await psql("select pg_tablespace_location(oid) from pg_tablespace where spcname = 'fast'"), newSpace);
+    assert.equal(readlinkSync(path.join(dataDir, 'pg_tblspc', tablespaceOid)), newSpace);
+  } finally {
+    await stopCluster(dataDir, binDir, 'immediate').catch(() => undefined);
+    unregister();
+    await removeTempDir(root);
+  }
+});
+
+test('--standby-mode --get-wal: standby.signal, restore_command runs barkeep get-wal, no wal copied', async () => {
+  const root = await makeTempDir('opts-standby');
+  try {
+    const dataDir = path.join(root, 'data');
+    const result = await barkeep('restore', 'pg', plainBackupId, dataDir, '--standby-mode', '--get-wal', '--target-immediate');
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    assert.ok(existsSync(path.join(dataDir, 'standby.signal')));
+    assert.ok(!existsSync(path.join(dataDir, 'recovery.signal')));
+    assert.ok(!existsSync(path.join(dataDir, 'barkeep_wal')));
+    const autoConf = readFileSync(path.join(dataDir, 'postgresql.auto.conf'), 'utf8');
+    assert.match(autoConf, new RegExp(`^restore_command = '''${process.execPath}'' ''.*/bin/barkeep\\.js'' -c ''${configFile}'' get-wal ''pg'' %f -o %p'$`, 'm'));
+    assert.doesNotMatch(autoConf, /^recovery_end_command/m);
+    assert.doesNotMatch(autoConf, /^recovery_target_action/m);
+    assert.match(autoConf, /^recovery_target = 'immediate'$/m);
+  } finally {
+    await removeTempDir(root);
+  }
+});
+
+test('refused up front: --get-wal remotely without --get-wal-command, --drill with a DEST', async () => {
+  const remote = await barkeep('restore', 'pg', '/tmp/nowhere', '--get-wal', '--remote-ssh-command', 'ssh postgres@localhost');
+  assert.equal(remote.code, 2, remote.stderr);
+  assert.match(remote.stderr, /needs --get-wal-command/);
+  const drillWithDest = await barkeep('restore', 'pg', 'latest', '/tmp/nowhere', '--drill');
+  assert.equal(drillWithDest.code, 2, drillWithDest.stderr);
+  assert.match(drillWithDest.stderr, /--drill restores into a temporary folder/);
+});
+
+test('restore --drill runs a drill of the chosen backup and records it', async () => {
+  const result = await barkeep('restore', 'pg', plainBackupId, '--drill', '--target-immediate');
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  assert.match(result.stdout, new RegExp(`drill passed: backup ${plainBackupId} of server 'pg'`));
+  const drills = JSON.parse((await barkeep('-f', 'json', 'list-drills', 'pg', '--last')).stdout) as { backupId: string; ok: boolean }[];
+  assert.equal(drills[0]?.backupId, plainBackupId);
+  assert.equal(drills[0]?.ok, true);
+});
