@@ -78,6 +78,12 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     ctx.log(`copied ${formatBytes(copy.wireBytes)} over ssh, reused ${formatBytes(copy.reusedBytes)}; ${clock.describe()}`);
 
     return describeResult(facts, start, stop, files, copy.wireBytes);
+  } catch (error) {
+    // Cancelling tears streams down: whatever error that raised first, the cause is the cancel.
+    if (ctx.signal.aborted && !(error instanceof EngineError && error.code === 'cancelled')) {
+      throw new EngineError('cancelled', `the backup of server '${input.server.name}' was cancelled`, undefined, { cause: error });
+    }
+    throw error;
   } finally {
     const ended = await session.close();
     if (ended === 'stopped-on-close') ctx.log('the backup was stopped on the server after the failure', 'warn');
