@@ -72,3 +72,11 @@ test('segments off the server history are not resumed; an ended timeline resumes
   assert.equal(describe(chooseStartPosition(inputs({ history, serverPosition: parseLsn('0/5000200') }))), 'server 0/5000000 tli 1',
     "rounded down before the switch point: timeline 1's part of the segment first");
 });
+
+test('after a kill -9 between two segments, the OLDER partial is resumed, so no segment is skipped', () => {
+  // Segment 9 was still a .partial (not yet fsynced and renamed) when segment A was begun.
+  const partials = [segment(1, '0/9000000'), segment(1, '0/A000000')];
+  const start = chooseStartPosition(inputs({ partials, archived: [segment(1, '0/8000000')] }));
+  assert.equal(describe(start), 'partial 0/9000000 tli 1');
+  assert.deepEqual(start.strayPartials.map((stray) => stray.name), ['00000001000000000000000A']);
+});

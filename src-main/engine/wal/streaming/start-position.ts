@@ -43,8 +43,13 @@ export interface StartPosition {
 
 export function chooseStartPosition(inputs: StartInputs): StartPosition {
   const { segmentSize, history } = inputs;
+  // The OLDEST resumable partial: after a kill -9 the previous segment may still be a .partial (not yet
+  // fsynced and renamed) while the next one was already begun; resuming at the newer one would skip it.
   const partials = [...inputs.partials].sort(compareNewestFirst);
-  const resumable = partials.find((segment) => isPartialOnHistory(segment, segmentSize, history));
+  const onHistory = partials.filter((segment) => isPartialOnHistory(segment, segmentSize, history));
+  const oldestNumber = onHistory.reduce<bigint | null>((oldest, segment) => (oldest === null || segment.segmentNumber < oldest ? segment.segmentNumber : oldest), null);
+  // Of that segment, the newest timeline on the history (newest first above).
+  const resumable = onHistory.find((segment) => segment.segmentNumber === oldestNumber);
   const strayPartials = partials.filter((segment) => segment !== resumable);
   if (resumable) {
     // Its own timeline: when the switch point lies inside this segment, the
