@@ -96,11 +96,24 @@ function createSshTransport(client: Client, where: string): Transport {
 
   const execStream = async (command: string, opts: { signal?: AbortSignal } = {}): Promise<ExecStream> => {
     if (opts.signal?.aborted) throw cancelled(where);
+    // ssh2 may parse the command's output, exit status and close in the same read that calls back
+    // here: the exit listener must be attached inside the callback, not after an await.
+    let exit: { code: number; signal: string | null } = { code: -1, signal: null };
+    let closed!: Promise<void>;
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
-      client.exec(command, (error, opened) => (error ? reject(sshFailed(`unable to run a command on ${where}`, error)) : resolve(opened)));
+      client.exec(command, (error, opened) => {
+        if (error) {
+          reject(sshFailed(`unable to run a command on ${where}`, error));
+          return;
+        }
+        opened.on('exit', (code: number | null, signal?: string) => {
+          exit = { code: code ?? -1, signal: signal ?? null };
+        });
+        closed = new Promise<void>((resolveClosed) => opened.once('close', () => resolveClosed()));
+        resolve(opened);
+      });
     });
     const done = new Promise<{ code: number; signal: string | null }>((resolve, reject) => {
-      let exit: { code: number; signal: string | null } = { code: -1, signal: null };
       const abort = (): void => {
         signalChannel(channel, 'TERM');
         channel.close();
@@ -109,10 +122,7 @@ function createSshTransport(client: Client, where: string): Transport {
         reject(cancelled(where));
       };
       opts.signal?.addEventListener('abort', abort, { once: true });
-      channel.on('exit', (code: number | null, signal?: string) => {
-        exit = { code: code ?? -1, signal: signal ?? null };
-      });
-      channel.once('close', () => {
+      void closed.then(() => {
         opts.signal?.removeEventListener('abort', abort);
         resolve(exit);
       });

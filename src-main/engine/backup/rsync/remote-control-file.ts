@@ -10,12 +10,7 @@ import { quoteShellArg } from './shell-quote';
 /** Throws unless dataDirectory/global/pg_control on the SSH host has systemId. */
 export async function checkSameSystem(transport: Transport, dataDirectory: string, systemId: string, signal: AbortSignal): Promise<void> {
   const file = `${dataDirectory.replace(/\/+$/, '')}/global/pg_control`;
-  // A read-only probe: under load ssh2 was seen (once in CI) to close the channel with neither exit status nor
-  // output, as if the command never ran; read again before calling it a failure.
-  let result = await transport.exec(`head -c 8 ${quoteShellArg(file)}`, { signal });
-  for (let attempt = 1; attempt < 3 && result.code === -1 && result.signal === null && result.stdout.length === 0; attempt += 1) {
-    result = await transport.exec(`head -c 8 ${quoteShellArg(file)}`, { signal });
-  }
+  const result = await transport.exec(`head -c 8 ${quoteShellArg(file)}`, { signal });
   if (result.code !== 0 || result.stdout.length !== 8) {
     const reason = result.stderr.toString('utf8').trim() || `exit ${result.code}`;
     throw new EngineError('io-failed', `unable to read '${file}' on ${transport.description}: ${reason.toLowerCase()}`,
