@@ -5,19 +5,19 @@
 // promise, and the combinations that cannot work are refused up front.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { runAsClusterOwner, startCluster, stopCluster } from '../../src-main/engine/postgres/local-cluster';
 import { freePort } from '../support/free-port';
-import { startTestCluster, type TestCluster } from '../support/pg-cluster';
+import { startArchivedCluster, type ArchivedCluster } from '../support/archived-cluster';
+import type { TestCluster } from '../support/pg-cluster';
 import { runBarkeep } from '../support/run-cli';
 import { chownToPostgres, makeTempDir, registerExitCleanup, removeTempDir } from '../support/temp-dir';
 
+let fixture: ArchivedCluster | undefined;
 let cluster: TestCluster;
-let incomingDir: string;
 let tablespaceDir: string;
-let home: string;
 let configFile: string;
 let plainBackupId: string;
 let tablespaceOid: string;
@@ -26,18 +26,9 @@ const barkeep = (...args: string[]) => runBarkeep(['-c', configFile, ...args]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 before(async () => {
-  incomingDir = await makeTempDir('opts-incoming', { owner: 'postgres' });
   tablespaceDir = await makeTempDir('opts-tblspc', { owner: 'postgres' });
-  const intoIncoming = `cp %p ${incomingDir}/.%f.tmp && mv ${incomingDir}/.%f.tmp ${incomingDir}/%f`;
-  cluster = await startTestCluster({ settings: { archive_command: intoIncoming } });
-  home = await makeTempDir('opts-home');
-  mkdirSync(path.join(home, 'conf.d'));
-  configFile = path.join(home, 'barkeep.conf');
-  writeFileSync(configFile, `[barkeep]\nbarkeep_home = ${home}\nconfiguration_files_directory = conf.d\n`);
-  writeFileSync(path.join(home, 'conf.d', 'pg.conf'), [
-    '[pg]', `conninfo = ${cluster.conninfo}`, 'backup_method = postgres', 'immediate_checkpoint = on', 'minimum_redundancy = 1',
-    `incoming_wals_directory = ${incomingDir}`, '',
-  ].join('\n'));
+  fixture = await startArchivedCluster('opts');
+  ({ cluster, configFile } = fixture);
 
   // A first backup without tablespaces (for --drill, --standby-mode, --get-wal), then one with a tablespace.
   const first = await barkeep('backup', 'pg', '--wait', '--wait-timeout', '60');
@@ -62,9 +53,7 @@ before(async () => {
 });
 
 after(async () => {
-  await cluster?.stop();
-  if (home) await removeTempDir(home);
-  if (incomingDir) await removeTempDir(incomingDir);
+  await fixture?.stop();
   if (tablespaceDir) await removeTempDir(tablespaceDir);
 });
 
