@@ -17,12 +17,13 @@ import { drillVerbs } from './verbs/drill';
 import { rebuildCatalogVerb } from './verbs/rebuild-catalog';
 import { receiveWal } from './verbs/receive-wal';
 import { restoreVerbs } from './verbs/restore';
+import { retentionVerbs } from './verbs/retention';
 import { serve } from './verbs/serve';
 import { listServers, showServers } from './verbs/servers';
 import { walVerbs } from './verbs/wal';
 import { barkeepVersion } from './version';
 
-export const verbs: readonly Verb[] = [listServers, showServers, diagnose, rebuildCatalogVerb, serve, demo, check, ...walVerbs, receiveWal, ...backupVerbs, ...restoreVerbs, ...drillVerbs];
+export const verbs: readonly Verb[] = [listServers, showServers, diagnose, rebuildCatalogVerb, serve, demo, check, ...walVerbs, receiveWal, ...backupVerbs, ...restoreVerbs, ...drillVerbs, ...retentionVerbs];
 
 function generalHelp(): string {
   const width = Math.max(...verbs.map((verb) => verb.name.length));

@@ -13,6 +13,7 @@ import { runBackup } from '../../engine/backup/run-backup';
 import { verifyBackup } from '../../engine/backup/verify-backup';
 import type { ServerConfig } from '../../engine/config/load';
 import type { Engine } from '../../engine/engine';
+import { evaluateRetention, type RetentionStatus, type RetentionVerdict } from '../../engine/retention/policy';
 import { createProgressPrinter, formatBytes, renderLine } from '../progress-bar';
 import type { Verb, VerbContext } from '../verb';
 
@@ -70,11 +71,17 @@ export const listBackup: Verb = {
     const server = engine.server(ctx.positionals[0]!);
     const backups = engine.catalog.listBackups(server.name).reverse();
     const walSizes = measureWalSinceBackups(engine.catalog, server.name, backups);
+    const verdicts = judgeBackups(server, backups);
     if (ctx.out.format === 'json') {
-      ctx.out.json(backups.map((info) => ({ ...info, walBytes: walSizes.get(info.backupId) ?? info.walBytes })));
+      ctx.out.json(backups.map((info) => ({
+        ...info,
+        walBytes: walSizes.get(info.backupId) ?? info.walBytes,
+        retentionStatus: verdicts.get(info.backupId)?.status ?? null,
+        retentionReason: verdicts.get(info.backupId)?.reason ?? null,
+      })));
       return 0;
     }
-    for (const info of backups) ctx.out.line(formatBackupLine(info, walSizes.get(info.backupId) ?? null));
+    for (const info of backups) ctx.out.line(formatBackupLine(info, walSizes.get(info.backupId) ?? null, verdicts.get(info.backupId)?.status ?? null));
     return 0;
   },
 };
@@ -97,6 +104,7 @@ export const showBackup: Verb = {
     const index = backups.findIndex((candidate) => candidate.backupId === info.backupId);
     const previous = backups[index - 1]?.backupId ?? null;
     const next = backups[index + 1]?.backupId ?? null;
+    const verdict = judgeBackups(server, backups).get(info.backupId) ?? null;
     const rate = info.durationSeconds && info.bytesTransferred ? `${formatBytes(info.bytesTransferred / info.durationSeconds)}/s` : null;
     ctx.out.record(`Backup ${info.backupId}:`, [
       ['server name', info.server],
@@ -125,9 +133,10 @@ export const showBackup: Verb = {
       ['tablespaces', info.tablespaces?.length ? info.tablespaces.map((space) => `${space.name} (${space.oid}) ${space.location}`).join(', ') : null],
       ['manifest checksum', info.manifestChecksum ?? null],
       ['keep', info.keep],
+      ['retention policy', verdict === null ? null : `${verdict.status}: ${verdict.reason}`],
       ['previous backup', previous],
       ['next backup', next],
-    ], { ...info, diskUsage: usage, walBytes, previousBackup: previous, nextBackup: next });
+    ], { ...info, diskUsage: usage, walBytes, retentionStatus: verdict?.status ?? null, retentionReason: verdict?.reason ?? null, previousBackup: previous, nextBackup: next });
     return 0;
   },
 };
@@ -255,14 +264,24 @@ function describeFinishedBackup(info: BackupInfo): string {
     + ` (own ${formatBytes(info.ownBytes ?? info.sizeBytes)}; begin wal ${info.beginWal}, end wal ${info.endWal})`;
 }
 
-/** Barman's list-backup line: `SERVER ID - <end time> - Size: X - WAL Size: Y [- STATUS]`. */
-export function formatBackupLine(info: BackupInfo, walBytes: number | null): string {
+/** The retention verdict of each backup at this moment, by id. */
+function judgeBackups(server: ServerConfig, backups: readonly BackupInfo[]): Map<string, RetentionVerdict> {
+  const report = evaluateRetention({ backups, policy: server.retentionPolicy, minimumRedundancy: server.minimumRedundancy, now: new Date() });
+  return new Map(report.backups.map((verdict) => [verdict.backupId, verdict]));
+}
+
+/**
+ * Barman's list-backup line: `SERVER ID - <end time> - Size: X - WAL Size: Y [- KEEP:…] [- STATUS]`,
+ * STATUS being OBSOLETE or POTENTIALLY_OBSOLETE by the retention policy, or WAITING_FOR_WALS.
+ */
+export function formatBackupLine(info: BackupInfo, walBytes: number | null, retention: RetentionStatus | null = null): string {
   const name = info.name ? ` '${info.name}'` : '';
   if (info.status === 'FAILED' || info.status === 'STARTED') return `${info.server} ${info.backupId}${name} - ${info.status}`;
   const end = info.endTime ? formatCtime(new Date(info.endTime)) : '-';
   const keep = info.keep ? ` - KEEP:${info.keep.toUpperCase()}` : '';
+  const obsolete = retention === 'OBSOLETE' || retention === 'POTENTIALLY_OBSOLETE' ? ` - ${retention}` : '';
   const status = info.status === 'DONE' ? '' : ` - ${info.status}`;
-  return `${info.server} ${info.backupId}${name} - ${end} - Size: ${formatBytes(info.sizeBytes)} - WAL Size: ${formatBytes(walBytes ?? 0)}${keep}${status}`;
+  return `${info.server} ${info.backupId}${name} - ${end} - Size: ${formatBytes(info.sizeBytes)} - WAL Size: ${formatBytes(walBytes ?? 0)}${keep}${obsolete}${status}`;
 }
 
 /** Python's datetime.ctime(), in UTC: 'Fri Nov 24 03:00:01 2023'. */

@@ -95,3 +95,11 @@ export function detectWalSegmentSize(catalog: Catalog, server: string, walsDirec
   const size = readWalSegmentHeader(bytes).segmentSize;
   return size >= 1024 * 1024 && (size & (size - 1)) === 0 ? size : defaultWalSegmentSize;
 }
+
+/** Drops the index rows of WAL segments removed from the archive (names without a compression suffix). */
+export function deleteWalSegmentRows(catalog: Catalog, server: string, names: readonly string[]): void {
+  const remove = catalog.db.prepare('DELETE FROM wal_segments WHERE server = ? AND name = ?');
+  catalog.db.transaction(() => {
+    for (const name of names) remove.run(server, name);
+  })();
+}
