@@ -222,3 +222,23 @@ test('a tablespace lands in pg_tblspc/<oid> as a folder, with its tablespace_map
     await removeTempDir(location);
   }
 });
+
+test('backup_checksums = local: Barkeep hashes on arrival (the server sends none), links unchanged files, and pg_verifybackup agrees', async () => {
+  const serverFile = path.join(home, 'conf.d', 'pg.conf');
+  const original = readFileSync(serverFile, 'utf8');
+  writeFileSync(serverFile, `${original}backup_checksums = local\n`);
+  try {
+    await cluster.psql('update pgbench_branches set bbalance = bbalance + 1 where bid = 1');
+    const previous = (await listBackups())[0]!;
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // backup ids have a one-second resolution
+    const result = await barkeep('backup', 'pg');
+    assert.equal(result.code, 0, result.stderr);
+    const [latest] = await listBackups();
+    assert.notEqual(latest!.backupId, previous.backupId);
+    assert.equal(latest!.reusedFrom, previous.backupId);
+    assert.ok((latest!.reusedFiles ?? 0) > 0.8 * (latest!.files ?? 0), `${latest!.reusedFiles} of ${latest!.files} files reused`);
+    assert.match(pgVerifybackup(latest!.backupId), /backup successfully verified/);
+  } finally {
+    writeFileSync(serverFile, original);
+  }
+});

@@ -5,6 +5,7 @@
  * cleanup of what crashed or failed runs left. Never writes inside a finished
  * backup's data folder; a finished folder only ever gets a new backup.json.
  */
+import { execFile } from 'node:child_process';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -101,8 +102,26 @@ export function writeIncomingInfo(incoming: IncomingBackup, info: BackupInfo): v
   writeFileAtomic(path.join(incoming.folder, 'backup.json'), `${JSON.stringify(BackupInfo.parse(info), null, 2)}\n`);
 }
 
-/** fsyncs every file and folder under `root` (folders after their contents), a few at a time. */
+/**
+ * Makes everything under `root` durable. On Linux one syncfs(2) of its volume
+ * (coreutils `sync -f`) writes back every dirty page with one journal commit,
+ * which is far cheaper than an fsync per file (PostgreSQL 16's
+ * --sync-method=syncfs does the same); since Linux 5.8 it reports writeback
+ * errors. Elsewhere, or when that fails: every file and folder is fsynced (folders
+ * after their contents), a few at a time.
+ */
 export async function syncTree(root: string, concurrency: number): Promise<void> {
+  if (process.platform === 'linux' && await syncFileSystem(root)) return;
+  await syncEachFile(root, concurrency);
+}
+
+async function syncFileSystem(root: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile('sync', ['--file-system', root], { timeout: 600_000 }, (error) => resolve(error === null));
+  });
+}
+
+async function syncEachFile(root: string, concurrency: number): Promise<void> {
   const files: string[] = [];
   const folders: string[] = [];
   const walk = async (folder: string): Promise<void> => {

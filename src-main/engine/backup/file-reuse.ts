@@ -16,6 +16,27 @@ export function findIdenticalFile(previous: PreviousBackup | null, file: { path:
 }
 
 /**
+ * The after-the-fact form of dedup on arrival, for backups whose checksums
+ * came only at the end (the server's manifest): every stored file identical to
+ * the previous backup's is replaced by a link to it, `concurrency` at a time.
+ * Marks the linked entries reused and returns how many there were.
+ */
+export async function linkUnchangedFiles(previous: PreviousBackup, files: readonly BackupFileEntry[], dataFolder: string, concurrency: number): Promise<number> {
+  const candidates = files.filter((file) => !file.reused && findIdenticalFile(previous, file) !== null);
+  let next = 0;
+  let linked = 0;
+  const worker = async (): Promise<void> => {
+    while (next < candidates.length) {
+      const file = candidates[next++]!;
+      file.reused = await linkToPrevious(previous, file.path, file.size, path.join(dataFolder, ...file.path.split('/')));
+      if (file.reused) linked += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, candidates.length)) }, worker));
+  return linked;
+}
+
+/**
  * Replaces `target` (a fully written file of the backup in progress) with a
  * hard link to the previous backup's copy of `relativePath`. Returns false and
  * keeps the written copy when linking is impossible (the previous file is gone

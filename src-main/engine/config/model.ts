@@ -42,6 +42,8 @@ export interface ServerConfig {
   sshCommand: string | null;
   backupMethod: 'rsync' | 'postgres';
   backupOptions: Array<'concurrent_backup' | 'external_configuration'>;
+  /** postgres method: the server's manifest checksums, or hashing on arrival */
+  backupChecksums: 'server' | 'local';
   reuseBackup: 'off' | 'copy' | 'link';
   parallelJobs: number;
   /** kB/s; null is unlimited */

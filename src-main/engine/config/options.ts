@@ -88,6 +88,13 @@ export const optionSchema = {
     default: 'rsync',
     doc: 'rsync (files over SSH, unchanged ones hard-linked) or postgres (the BASE_BACKUP stream)',
   }),
+  backup_checksums: option({
+    scope: 'both',
+    parse: choiceParser(['server', 'local']),
+    default: 'server',
+    extension: true,
+    doc: 'postgres method: who computes the SHA-256 of each file for the manifest: server (the walsender, as pg_basebackup --manifest-checksums=SHA256) or local (Barkeep, on arrival; no CPU on the database server)',
+  }),
   backup_options: option({
     scope: 'both',
     parse: wordSetParser(['concurrent_backup', 'external_configuration'], {

@@ -49,6 +49,7 @@ export function buildServerConfig(
     sshCommand: pick('ssh_command'),
     backupMethod: pick('backup_method'),
     backupOptions: pick('backup_options'),
+    backupChecksums: pick('backup_checksums'),
     reuseBackup: pick('reuse_backup'),
     parallelJobs: pick('parallel_jobs'),
     bandwidthLimit: pick('bandwidth_limit'),

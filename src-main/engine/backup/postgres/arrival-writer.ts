@@ -1,9 +1,11 @@
 /**
  * Turns the tar entries of a BASE_BACKUP stream into files under the backup's
- * data folder while they arrive, off the thread that reads the socket: small
- * files hashed here and written from the socket's own buffers (no copy); large
- * ones copied once into shared batches that a worker hashes while the thread
- * pool writes them. Writes carry their file offset, so several go at once,
+ * data folder while they arrive, off the thread that reads the socket. With
+ * checksums 'server' the server's manifest brings every file's SHA-256 and
+ * every file is written straight from the socket's own buffers (no copy, no
+ * hash here). With checksums 'local' small files are hashed here and written
+ * the same way; large ones are copied once into shared batches that a worker
+ * hashes while the thread pool writes them. Writes carry their file offset, so several go at once,
  * within a file and across files (creating files is the slow part on many
  * volumes); the socket pauses while too much waits. Each finished file is
  * hard-linked to the previous backup's identical copy (file-reuse.ts). No
@@ -26,6 +28,11 @@ export interface ArrivalOptions {
   dataFolder: string;
   previous: PreviousBackup | null;
   reuse: 'off' | 'copy' | 'link';
+  /**
+   * 'local': SHA-256 of every file computed here, and identical files linked as they arrive.
+   * 'server': the server's manifest carries the checksums; entries keep sha256 '' and linking waits for it.
+   */
+  checksums: 'local' | 'server';
   flow: FlowControl;
   /** after each file is stored (written, or linked) */
   onFile?: ((file: BackupFileEntry) => void) | undefined;
@@ -35,8 +42,11 @@ interface ArrivingFile {
   entry: BackupFileEntry;
   absolute: string;
   mode: number;
-  /** small files: hashed on this thread; slices of the socket's buffers not written yet */
+  /** written from slices of the socket's buffers (every file with server checksums, small ones without) */
+  inline: boolean;
+  /** inline files with local checksums: hashed on this thread */
   hash: Hash | null;
+  /** slices of the socket's buffers not written yet */
   parts: Buffer[];
   pending: number;
   /** large files: hashed by the worker from the shared batch being filled */
@@ -117,15 +127,17 @@ export class ArrivalWriter {
     const relative = joinRelative(prefix, entry.path);
     const absolute = this.absolutePath(relative);
     this.ensureFolder(path.dirname(absolute));
-    const large = entry.size >= largeFileBytes;
+    const local = this.options.checksums === 'local';
+    const inline = !local || entry.size < largeFileBytes;
     return {
       entry: { path: relative, size: entry.size, mtime: entry.mtime, sha256: '', reused: false },
       absolute,
       mode: entry.mode || 0o600,
-      hash: large ? null : createHash('sha256'),
+      inline,
+      hash: local && inline ? createHash('sha256') : null,
       parts: [],
       pending: 0,
-      hashId: large ? (this.hasher ??= new BackgroundHasher()).begin() : null,
+      hashId: inline ? null : (this.hasher ??= new BackgroundHasher()).begin(),
       batch: null,
       fill: 0,
       offset: 0,
@@ -135,8 +147,8 @@ export class ArrivalWriter {
   }
 
   private appendData(file: ArrivingFile, chunk: Buffer): void {
-    if (file.hash) {
-      file.hash.update(chunk);
+    if (file.inline) {
+      file.hash?.update(chunk);
       // The stream's buffers are never reused (base-backup-query.ts): keeping slices of them costs no copy.
       file.parts.push(chunk);
       file.pending += chunk.length;
@@ -183,8 +195,8 @@ export class ArrivalWriter {
 
   private endFile(file: ArrivingFile): void {
     this.files.push(file.entry);
-    if (file.hash) {
-      file.entry.sha256 = file.hash.digest('hex');
+    if (file.inline) {
+      if (file.hash) file.entry.sha256 = file.hash.digest('hex');
       if (file.pending > 0 || file.offset === 0) this.write(file, this.takeParts(file));
     } else {
       this.flushBatch(file);
@@ -203,7 +215,8 @@ export class ArrivalWriter {
   /** A fully written file: linked to the previous backup's identical copy when there is one, else closed (large ones after an fsync). */
   private async settleFile(file: ArrivingFile, handle: FileHandle): Promise<void> {
     const { previous, reuse } = this.options;
-    if (reuse === 'link' && previous && findIdenticalFile(previous, file.entry)) {
+    // Without a checksum yet (server checksums), linking waits for the server's manifest: linkUnchangedFiles.
+    if (reuse === 'link' && previous && file.entry.sha256 !== '' && findIdenticalFile(previous, file.entry)) {
       await handle.close();
       file.entry.reused = await linkToPrevious(previous, file.entry.path, file.entry.size, file.absolute);
     } else if (file.entry.size >= largeFileBytes) {

@@ -2,7 +2,8 @@
  * Backup method `postgres`: BASE_BACKUP over the replication protocol, natively
  * through `pg`, landing in the data folder the orchestrator gave it. Reads the
  * server's facts on a regular session, streams on a walsender session, then
- * checks what arrived against the server's own manifest. Writes nothing else.
+ * checks what arrived against the server's own manifest (and takes its
+ * checksums from it, by default). Writes nothing else.
  */
 import type pg from 'pg';
 import { EngineError } from '../../../../shared/errors';
@@ -10,6 +11,7 @@ import { connectPostgres, describeServer } from '../../postgres/connect';
 import { identifySystem } from '../../postgres/replication';
 import { formatSegmentName, parseLsn, segmentNumberOf } from '../../wal/lsn';
 import type { BackupFileEntry, BackupMethodResult, BackupMethodRun, TablespaceEntry } from '../backup-method';
+import { linkUnchangedFiles } from '../file-reuse';
 import { parseManifest } from '../manifest';
 import type { ServerTablespace } from './base-backup-command';
 import { streamBaseBackup } from './stream-base-backup';
@@ -22,13 +24,6 @@ interface BackupFacts {
   walSegmentSize: number;
   tablespaceNames: Map<number, string>;
 }
-
-/**
- * The server computes no checksums for its manifest: we hash every file
- * ourselves, and SHA-256 on the server too would double the CPU for a
- * cross-check the sizes and our own end-to-end verify-backup already give.
- */
-const serverManifestChecksums = 'NONE';
 
 export const runPostgresBackup: BackupMethodRun = async (input) => {
   const { server, ctx } = input;
@@ -50,7 +45,11 @@ export const runPostgresBackup: BackupMethodRun = async (input) => {
     const streamed = await streamBaseBackup(replication, {
       label: `barkeep_${input.backupId}`,
       fastCheckpoint: server.immediateCheckpoint,
-      manifestChecksums: serverManifestChecksums,
+      // backup_checksums = server: the walsender hashes what it reads, on the server's CPU, as
+      // pg_basebackup --manifest-checksums=SHA256 does; verify-backup then checks our disk against
+      // the server's own reading. local: Barkeep hashes on arrival and the server computes none.
+      manifestChecksums: server.backupChecksums === 'server' ? 'SHA256' : 'NONE',
+      checksums: server.backupChecksums,
       versionNum: facts.versionNum,
       dataFolder: input.dataFolder,
       previous: input.previous,
@@ -59,8 +58,12 @@ export const runPostgresBackup: BackupMethodRun = async (input) => {
       onFileStored: input.onFileStored,
     });
 
-    // 3. what arrived must be what the server says it sent
+    // 3. what arrived must be what the server says it sent; unchanged files become links to the previous backup's
     checkAgainstServerManifest(streamed.files, streamed.serverManifest);
+    if (server.backupChecksums === 'server' && input.reuse === 'link' && input.previous) {
+      ctx.progress({ phase: 'linking' });
+      await linkUnchangedFiles(input.previous, streamed.files, input.dataFolder, input.parallelJobs);
+    }
 
     // 4. the result, in the seam's terms
     const result: BackupMethodResult = {
@@ -114,7 +117,11 @@ async function runFactsQuery(client: pg.Client, sql: string): Promise<Record<str
   }
 }
 
-/** Every file the server's manifest lists arrived with its size (and checksum when it sent one), and nothing else. */
+/**
+ * Every file the server's manifest lists arrived with its size, and nothing
+ * else. A file hashed here must have the server's checksum when it sent one; a
+ * file not hashed here (sha256 '') takes the server's, which must be SHA-256.
+ */
 export function checkAgainstServerManifest(files: readonly BackupFileEntry[], manifestText: string): void {
   if (manifestText === '') {
     throw new EngineError('backup-failed', 'the server sent no backup manifest', 'take the backup again');
@@ -128,10 +135,17 @@ export function checkAgainstServerManifest(files: readonly BackupFileEntry[], ma
     const file = received.get(expected.path);
     const problem = !file ? 'is missing'
       : file.size !== expected.size ? `has ${file.size} bytes instead of ${expected.size}`
-        : expected.checksumAlgorithm === 'SHA256' && expected.checksum !== file.sha256 ? 'has another checksum' : null;
+        : file.sha256 !== '' && expected.checksumAlgorithm === 'SHA256' && expected.checksum !== file.sha256 ? 'has another checksum' : null;
     if (problem) {
       throw new EngineError('backup-failed', `file '${expected.path}' of the backup ${problem} (compared with the server's manifest)`,
         'the stream was damaged on the way: take the backup again');
+    }
+    if (file!.sha256 === '') {
+      if (expected.checksumAlgorithm !== 'SHA256' || expected.checksum === null) {
+        throw new EngineError('backup-failed', `the server's manifest has no SHA-256 checksum for file '${expected.path}'`,
+          'set backup_checksums = local for this server, or check the server\'s manifest_checksums support');
+      }
+      file!.sha256 = expected.checksum;
     }
   }
   if (manifest.files.length !== received.size) {

@@ -18,6 +18,8 @@ export interface StreamRequest extends BaseBackupRequest {
   dataFolder: string;
   previous: PreviousBackup | null;
   reuse: 'off' | 'copy' | 'link';
+  /** where files' SHA-256 come from: the server's manifest, or hashing here */
+  checksums: 'local' | 'server';
   ctx: JobContext;
   onFileStored?: (file: BackupFileEntry) => void;
 }
@@ -77,6 +79,7 @@ export async function streamBaseBackup(client: pg.Client, request: StreamRequest
     dataFolder: request.dataFolder,
     previous: request.previous,
     reuse: request.reuse,
+    checksums: request.checksums,
     flow: { pause: () => query.pause(), resume: () => query.resume() },
     onFile: request.onFileStored,
   });
