@@ -147,12 +147,13 @@ describe('barkeep check', () => {
     ]);
     assert.match(lines[23] ?? '', /^\tincoming WALs queue: OK \(\d+ file\(s\) waiting\)$/);
     assert.match(lines[24] ?? '', /^\tfree disk space: OK \(\d+% free, [\d.]+ [KMGT]iB of [\d.]+ [KMGT]iB on the volume of '.+'\)$/);
-    assert.equal(lines.length, 25);
+    assert.equal(lines[25], '\tdisk forecast: OK (not enough history for a forecast)');
+    assert.equal(lines.length, 26);
 
     const catalog = Catalog.open(path.join(home, 'catalog.db'));
     try {
       const saved = catalog.checkResults('main');
-      assert.equal(saved.length, 24);
+      assert.equal(saved.length, 25);
       assert.ok(saved.every((row) => row.ok), JSON.stringify(saved.filter((row) => !row.ok)));
     } finally {
       catalog.close();
@@ -169,7 +170,7 @@ describe('barkeep check', () => {
     const [report] = JSON.parse(json.stdout) as { server: string; status: string; checks: { name: string; ok: boolean; severity: string }[] }[];
     assert.equal(report?.server, 'main');
     assert.equal(report?.status, 'ok');
-    assert.equal(report?.checks.length, 24);
+    assert.equal(report?.checks.length, 25);
     assert.ok(report?.checks.every((entry) => entry.ok));
   });
 

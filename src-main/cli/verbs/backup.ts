@@ -223,7 +223,7 @@ async function backupOneServer(ctx: VerbContext, engine: Engine, server: ServerC
     kind: 'backup',
     server: server.name,
     title: `backup ${server.name}`,
-    run: (jobCtx) => runBackup({ catalog: engine.catalog, invalidate: (name) => engine.invalidate('backups', name) }, server, {
+    run: (jobCtx) => runBackup({ catalog: engine.catalog, invalidate: (name) => engine.invalidate('backups', name), global: engine.config.global }, server, {
       ...options,
       onFiles: (count) => {
         files = count;

@@ -10,6 +10,7 @@ import type { ServerName } from '../../../shared/domain/names';
 import { EngineError } from '../../../shared/errors';
 import type { Catalog } from '../catalog/catalog';
 import type { ServerConfig } from '../config/load';
+import { sampleDiskUsage } from '../disk/usage-history';
 import { acquireBackupLock, removeBackupFolder } from './backup-folder';
 import { isCompleteBackup, selectBackup } from './backup-selector';
 import { storeDiskUsage } from './disk-usage';
@@ -52,6 +53,8 @@ export async function deleteBackup(
 
     // 3. files it shared now belong to fewer backups
     await storeDiskUsage(deps.catalog, server);
+    await sampleDiskUsage(deps.catalog, server, new Date()).catch((error: unknown) =>
+      deps.catalog.recordEvent(server.name, 'disk-usage-failed', `disk usage was not recorded after deleting backup ${backup.backupId}: ${(error as Error).message}`));
     deps.invalidate?.(server.name);
     return {
       server: server.name,

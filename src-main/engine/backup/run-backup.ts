@@ -10,7 +10,10 @@ import type { BackupInfo } from '../../../shared/domain/backup';
 import { BackupId, Lsn, type ServerName } from '../../../shared/domain/names';
 import { EngineError, toErrorPayload } from '../../../shared/errors';
 import type { Catalog } from '../catalog/catalog';
-import type { ServerConfig } from '../config/load';
+import type { GlobalConfig, ServerConfig } from '../config/load';
+import { optionSchema } from '../config/options';
+import { assertBackupFits } from '../disk/fit-check';
+import { sampleDiskUsage } from '../disk/usage-history';
 import type { JobContext } from '../jobs/job-queue';
 import { writeFileAtomic } from '../store/atomic-file';
 import { writeBackupInfo } from '../store/backup-info-file';
@@ -32,6 +35,8 @@ export interface BackupDeps {
   /** tells the doors that a server's backups changed */
   invalidate?: (server: ServerName) => void;
   now?: () => Date;
+  /** disk_critical_free_percent, below which a backup refuses to start; the option's default when absent */
+  global?: Pick<GlobalConfig, 'diskCriticalFreePercent'>;
 }
 
 export interface RunBackupOptions {
@@ -51,10 +56,12 @@ export async function runBackup(deps: BackupDeps, server: ServerConfig, options:
   const reuse = options.reuse ?? server.reuseBackup;
   const jobs = Math.max(1, options.jobs ?? server.parallelJobs);
 
-  // 1. one backup (or delete) at a time per server; clean what crashed runs left
+  // 1. one backup (or delete) at a time per server; clean what crashed runs left; refuse a backup that will not fit
   const lock = acquireBackupLock(server.name, server, 'a backup');
   try {
     settleEarlierBackups(deps, server, now());
+    // Before anything is written: a backup that will not fit fails here, harming nothing.
+    await assertBackupFits(deps.catalog, server, reuse, deps.global?.diskCriticalFreePercent ?? optionSchema.disk_critical_free_percent.default);
 
     // 2. the id, the temporary folder, and STARTED in its backup.json and the catalog
     const startedAt = now();
@@ -96,6 +103,9 @@ export async function runBackup(deps: BackupDeps, server: ServerConfig, options:
 
     // 7. --wait: the end WAL in the archive, then DONE
     if (info.status === 'WAITING_FOR_WALS') info = await waitForEndWal(deps, server, info, options, ctx);
+    // Today's usage sample, with the WAL --wait archived.
+    await sampleDiskUsage(deps.catalog, server, now()).catch((error: unknown) =>
+      ctx.log(`disk usage of server '${server.name}' was not recorded: ${toErrorPayload(error).message}`, 'warn'));
     ctx.log(`backup ${info.backupId} of server '${server.name}' is ${info.status}`);
     return info;
   } finally {

@@ -130,4 +130,22 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX drills_by_server ON drills (server, started_at);
     `,
   },
+  {
+    version: 4,
+    description: 'disk usage history: one sample per server and UTC day (the last of the day wins), for growth rates and forecasts',
+    sql: `
+      CREATE TABLE disk_usage_history (
+        server         TEXT NOT NULL,
+        day            TEXT NOT NULL,
+        measured_at    TEXT NOT NULL,
+        backups_bytes  INTEGER NOT NULL,
+        wal_bytes      INTEGER NOT NULL,
+        volume_id      TEXT,
+        wal_volume_id  TEXT,
+        volume_total   INTEGER,
+        volume_free    INTEGER,
+        PRIMARY KEY (server, day)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -1,7 +1,7 @@
 /**
  * Every check, in the order lines are printed: Barman's order for the checks
  * Barman has, Barkeep's own (wal delivery, incoming WALs queue, free disk
- * space) at the end. Adding a check means adding it here.
+ * space, disk forecast) at the end. Adding a check means adding it here.
  */
 import { archiveCommandCheck, archiveModeCheck, continuousArchivingCheck } from './archive-command-checks';
 import {
@@ -13,7 +13,7 @@ import {
   backupPrivilegesCheck, postgresConnectionCheck, replicationSlotCheck, streamingConnectionCheck, walLevelCheck,
 } from './postgres-checks';
 import { sshCheck } from './ssh-check';
-import { compressionCheck, directoriesCheck, freeDiskSpaceCheck } from './store-checks';
+import { compressionCheck, directoriesCheck, diskForecastCheck, freeDiskSpaceCheck } from './store-checks';
 import {
   archiverErrorsCheck, incomingQueueCheck, receiveWalRunningCheck, walArchiveCheck, walDeliveryCheck, walMaximumAgeCheck,
 } from './wal-delivery-checks';
@@ -43,4 +43,5 @@ export const checkDefinitions: readonly CheckDefinition[] = [
   walDeliveryCheck,
   incomingQueueCheck,
   freeDiskSpaceCheck,
+  diskForecastCheck,
 ];

@@ -1,12 +1,16 @@
 /**
  * Checks of this machine's side of the store: the server's folders (created
  * when missing, as Barman does, then proven writable), the WAL compression
- * codec, and free space on the backup volume against the global thresholds.
+ * codec, free space on the backup and WAL volumes against the global
+ * thresholds, and the disk forecast (disk/ computes it from the usage history).
  */
-import { mkdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ServerConfig } from '../config/load';
+import { describeForecast, type VolumeForecast } from '../disk/forecast';
+import { forecastForVolume, judgeDiskState } from '../disk/volume-report';
+import { freePercentOf, locateVolume, type VolumeInfo } from '../disk/volume';
 import { formatBytes } from './age';
 import { always, failed, passed, type CheckDefinition } from './model';
 
@@ -76,29 +80,58 @@ export const freeDiskSpaceCheck: CheckDefinition = {
   severity: 'critical',
   appliesTo: always,
   async run(ctx) {
-    const folder = await nearestExisting(ctx.server.backupDirectory);
-    const volume = await statfs(folder);
-    const total = volume.blocks * volume.bsize;
-    const free = volume.bavail * volume.bsize;
-    const percent = total > 0 ? (free / total) * 100 : 0;
-    const detail = `${percent.toFixed(0)}% free, ${formatBytes(free)} of ${formatBytes(total)} on the volume of '${folder}'`;
     const { diskCriticalFreePercent: critical, diskWarningFreePercent: warning } = ctx.global;
+    const volumes = await locateStoreVolumes(ctx.server);
+    if (volumes.length === 0) {
+      return failed(`no volume found for '${ctx.server.backupDirectory}'`, `set backup_directory in ${ctx.server.file} to a folder on a mounted volume`);
+    }
+    const details = volumes.map((volume) => {
+      const forecast = forecastForVolume(ctx.catalog, volume, critical, ctx.now);
+      return `${freePercentOf(volume).toFixed(0)}% free, ${formatBytes(volume.freeBytes)} of ${formatBytes(volume.totalBytes)} on the volume of '${volume.mountPoint}'`
+        + (forecast.state === 'growing' ? `, ${describeForecast(forecast)}` : '');
+    });
+    const lowest = Math.min(...volumes.map(freePercentOf));
+    const detail = details.join('; ');
     const hint = (level: string, value: number): string =>
       `free space on that volume or move backup_directory (${ctx.server.file}) to a larger one; ${level} is ${value}% (barkeep.conf)`
         + (level === 'disk_critical_free_percent' ? ': below it backups refuse to start' : '');
-    if (percent < critical) return failed(detail, hint('disk_critical_free_percent', critical), 'critical');
-    if (percent < warning) return failed(detail, hint('disk_warning_free_percent', warning), 'warning');
+    const state = judgeDiskState(lowest, ctx.global);
+    if (state === 'critical') return failed(detail, hint('disk_critical_free_percent', critical), 'critical');
+    if (state === 'warning') return failed(detail, hint('disk_warning_free_percent', warning), 'warning');
     return passed(detail);
   },
 };
 
-async function nearestExisting(folder: string): Promise<string> {
-  for (let candidate = path.resolve(folder); ; candidate = path.dirname(candidate)) {
-    try {
-      await stat(candidate);
-      return candidate;
-    } catch {
-      if (path.dirname(candidate) === candidate) return candidate;
+/** Warns when the daily usage history says a store volume fills up within disk_forecast_warning_days. */
+export const diskForecastCheck: CheckDefinition = {
+  name: 'disk forecast',
+  severity: 'warning',
+  appliesTo: always,
+  async run(ctx) {
+    const { diskCriticalFreePercent: critical, diskForecastWarningDays: warningDays } = ctx.global;
+    const forecasts = (await locateStoreVolumes(ctx.server)).map((volume) => ({ volume, forecast: forecastForVolume(ctx.catalog, volume, critical, ctx.now) }));
+    const soonest = forecasts
+      .filter((entry) => entry.forecast.state === 'growing')
+      .sort((a, b) => fullInDays(a.forecast) - fullInDays(b.forecast))[0];
+    if (soonest && warningDays > 0 && fullInDays(soonest.forecast) <= warningDays) {
+      return failed(`the volume of '${soonest.volume.mountPoint}' is ${describeForecast(soonest.forecast)}`,
+        `free space on that volume, delete obsolete backups with \`barkeep retention ${ctx.server.name}\`, or move backup_directory `
+          + `(${ctx.server.file}) to a larger volume; disk_forecast_warning_days is ${warningDays} (barkeep.conf)`, 'warning');
     }
+    return passed(soonest ? describeForecast(soonest.forecast) : describeForecast(forecasts[0]?.forecast ?? { state: 'not-enough-data' }));
+  },
+};
+
+function fullInDays(forecast: VolumeForecast): number {
+  return forecast.state === 'growing' ? forecast.fullInDays : Number.POSITIVE_INFINITY;
+}
+
+/** The volumes of backup_directory and wals_directory, once each. */
+async function locateStoreVolumes(server: ServerConfig): Promise<VolumeInfo[]> {
+  const volumes = new Map<string, VolumeInfo>();
+  for (const folder of [server.backupDirectory, server.walsDirectory]) {
+    const volume = await locateVolume(folder);
+    if (volume !== null && !volumes.has(volume.id)) volumes.set(volume.id, volume);
   }
+  return [...volumes.values()];
 }

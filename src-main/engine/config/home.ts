@@ -78,6 +78,8 @@ export function defaultConfigText(home: string): string {
     '; Barkeep extensions: health warns, then fails, below these shares of free disk space.',
     '; disk_warning_free_percent = 20',
     '; disk_critical_free_percent = 10',
+    '; and warns when the usage trend fills a volume within this many days (0: never).',
+    '; disk_forecast_warning_days = 7',
     '',
   ].join('\n');
 }

@@ -82,6 +82,7 @@ test('loads a Barman layout: [barman] plus barman.d, with server > global > defa
     logLevel: 'WARNING',
     diskWarningFreePercent: 20,
     diskCriticalFreePercent: 10,
+    diskForecastWarningDays: 7,
     pgBinDir: null,
   });
   assert.deepEqual(config.warnings, []);

@@ -113,6 +113,7 @@ function buildGlobalConfig(
     logLevel: pickValue('log_level', values),
     diskWarningFreePercent: pickValue('disk_warning_free_percent', values),
     diskCriticalFreePercent: pickValue('disk_critical_free_percent', values),
+    diskForecastWarningDays: pickValue('disk_forecast_warning_days', values),
     pgBinDir: pickValue('pg_bin_dir', values),
   };
   if (global.diskCriticalFreePercent > global.diskWarningFreePercent) {

@@ -24,6 +24,8 @@ export interface GlobalConfig {
   logLevel: LogLevel;
   diskWarningFreePercent: number;
   diskCriticalFreePercent: number;
+  /** the `disk forecast` check warns when a volume is full within this many days (0: never) */
+  diskForecastWarningDays: number;
   /** pg_bin_dir of the global section: where the sandbox's server programs are */
   pgBinDir: string | null;
 }

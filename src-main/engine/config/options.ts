@@ -75,6 +75,7 @@ export const optionSchema = {
   lock_directory: folder('global', 'where lock files go (Barman: barman_lock_directory); defaults to barkeep_home'),
   disk_warning_free_percent: option({ scope: 'global', parse: parsePercent, default: 20, extension: true, doc: 'below this share of free space on a store\'s volume, health turns to warning' }),
   disk_critical_free_percent: option({ scope: 'global', parse: parsePercent, default: 10, extension: true, doc: 'below this share of free space, health fails and backups refuse to start' }),
+  disk_forecast_warning_days: option({ scope: 'global', parse: nonNegative, default: 7, extension: true, doc: 'warn when the disk forecast says a store\'s volume is full within this many days; 0 turns the warning off' }),
 
   // A server section, or the global section as the default for every server.
   archiver: option({ scope: 'both', parse: parseBoolean, default: false, doc: 'take WAL files pushed by archive_command into incoming_wals_directory' }),
