@@ -174,7 +174,9 @@ function silentJobContext(): JobContext {
 function describeRun(setup: Setup): string[] {
   const notes = [
     `source: a running, checkpointed pgbench cluster's data folder without pg_wal (${formatMegabytes(setup.sourceBytes)}); MB/s counts that size for every contender`,
-    'Barkeep\'s run is the whole `backup`: BASE_BACKUP stream, tar extraction, SHA-256 of every file, fsync, backup_manifest, backup.json, rename, catalog',
+    'Barkeep\'s run is the whole `backup`: BASE_BACKUP stream, tar extraction, fsync (syncfs), backup_manifest, backup.json, rename, catalog, disk usage;'
+      + ' with backup_checksums = server (the default) the walsender computes the SHA-256 checksums, as for pg_basebackup --manifest-checksums=SHA256,'
+      + ' the like-for-like reference (the plain pg_basebackup line computes CRC32C)',
   ];
   const barkeepWall = setup.samples.get('backup --method postgres');
   if (barkeepWall) {

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { EngineError } from '../../../../shared/errors';
 import type { BackupFileEntry, PreviousBackup } from '../backup-method';
 import { findIdenticalFile, linkToPrevious } from '../file-reuse';
-import { BackgroundHasher } from './background-hasher';
+import { BackgroundHasher } from '../background-hasher';
 import { DiskPool, type FlowControl } from './disk-pool';
 import type { TarEntry, TarSink } from './tar-reader';
 

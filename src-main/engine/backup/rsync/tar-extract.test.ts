@@ -112,3 +112,19 @@ test('readNumber reads octal and GNU base-256 numbers', () => {
   block.writeUIntBE(10 * 1024 ** 3, 18, 6);
   assert.equal(readNumber(block, 12, 12), 10 * 1024 ** 3);
 });
+
+test('large files are hashed on the worker thread, batch by batch, to the same SHA-256 as small ones', async () => {
+  // 16 MiB is where the worker takes over; 1 MiB batches, so a partial last batch and an unaligned size
+  const large = Buffer.alloc(17 * 1024 * 1024 + 12345);
+  for (let index = 0; index < large.length; index += 4096) large.writeUInt32LE(index * 2654435761 >>> 0, index);
+  const archive = makeArchive({ 'base/1/16384': large, 'base/1/16385': Buffer.from('small'), 'base/1/16386': large.subarray(0, 16 * 1024 * 1024) });
+  const folder = mkdtempSync(path.join(root, 'large-'));
+  for (const chunkSize of [65536, 1_000_003]) {
+    const files = await extract(archive, chunkSize, (name) => path.join(folder, `${chunkSize}-${name.replaceAll('/', '_')}`));
+    const byName = new Map(files.map((file) => [file.name, file]));
+    assert.equal(byName.get('base/1/16384')?.sha256, sha256(large));
+    assert.equal(byName.get('base/1/16386')?.sha256, sha256(large.subarray(0, 16 * 1024 * 1024)));
+    assert.equal(byName.get('base/1/16385')?.sha256, sha256(Buffer.from('small')));
+    assert.ok(readFileSync(byName.get('base/1/16384')!.localPath).equals(large));
+  }
+});
