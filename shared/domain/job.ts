@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { JobId, ServerName } from './names';
 import { ErrorPayload } from '../errors';
 
-export const jobKinds = ['sandbox', 'check', 'backup', 'restore', 'drill', 'receive-wal', 'rebuild-catalog'] as const;
+export const jobKinds = ['sandbox', 'check', 'backup', 'restore', 'drill', 'receive-wal', 'rebuild-catalog', 'verify'] as const;
 export const JobKind = z.enum(jobKinds);
 export type JobKind = z.infer<typeof JobKind>;
 

@@ -16,6 +16,13 @@ export const FailingCheck = z.object({
 });
 export type FailingCheck = z.infer<typeof FailingCheck>;
 
+/** One line of the last `check` run, passed or not, as the server view lists them. */
+export const CheckResult = FailingCheck.extend({
+  ok: z.boolean(),
+  checkedAt: z.string(),
+});
+export type CheckResult = z.infer<typeof CheckResult>;
+
 export const ServerSummary = z.object({
   name: ServerName,
   description: z.string(),

@@ -11,6 +11,14 @@ export const channelNames = [
   'jobs:list',
   'jobs:logs',
   'jobs:cancel',
+  'checks:list',
+  'backups:list',
+  'backups:show',
+  'backups:start',
+  'backups:delete',
+  'backups:verify',
+  'backups:keep',
+  'wal:coverage',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];

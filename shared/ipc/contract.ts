@@ -4,9 +4,12 @@
  * object; no other channel string exists in the code.
  */
 import { z } from 'zod';
-import { JobId, ServerName } from '../domain/names';
+import { KeepTarget } from '../domain/backup';
+import { BackupDetail, BackupList, DeletedBackup, KeptBackup } from '../domain/backup-view';
+import { BackupId, JobId, ServerName } from '../domain/names';
 import { JobLogLine, JobSnapshot } from '../domain/job';
-import { ConfigWarning, ServerProbe, ServerSummary } from '../domain/server';
+import { CheckResult, ConfigWarning, ServerProbe, ServerSummary } from '../domain/server';
+import { WalCoverageView } from '../domain/wal-coverage';
 import { channelNames, isChannelName, type ChannelName } from './channels';
 
 const NoInput = z.object({}).strict();
@@ -23,6 +26,9 @@ export type AppInfo = z.infer<typeof AppInfo>;
 export const JobRef = z.object({ jobId: JobId });
 export type JobRef = z.infer<typeof JobRef>;
 
+const ServerInput = z.object({ server: ServerName }).strict();
+const BackupInput = z.object({ server: ServerName, backupId: BackupId }).strict();
+
 export const contract = {
   'app:info': { input: NoInput, output: AppInfo },
   'servers:list': { input: NoInput, output: z.array(ServerSummary) },
@@ -33,6 +39,19 @@ export const contract = {
   'jobs:list': { input: NoInput, output: z.array(JobSnapshot) },
   'jobs:logs': { input: z.object({ jobId: JobId }).strict(), output: z.array(JobLogLine) },
   'jobs:cancel': { input: z.object({ jobId: JobId }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  /** every result of the server's last `check` run, failing ones first */
+  'checks:list': { input: ServerInput, output: z.array(CheckResult) },
+  'backups:list': { input: ServerInput, output: BackupList },
+  'backups:show': { input: BackupInput, output: BackupDetail },
+  /** a full backup as a job (progress bytes and phase; cancel with jobs:cancel); 'backups' is invalidated as it goes */
+  'backups:start': { input: ServerInput, output: JobRef },
+  /** refused below minimum_redundancy and for kept backups; other backups keep the files they share */
+  'backups:delete': { input: BackupInput, output: DeletedBackup },
+  /** checks the backup against its manifest as a job; it fails when the backup does not verify */
+  'backups:verify': { input: BackupInput, output: JobRef },
+  /** sets (full, standalone) or releases (null) the keep mark */
+  'backups:keep': { input: BackupInput.extend({ target: KeepTarget.nullable() }).strict(), output: KeptBackup },
+  'wal:coverage': { input: ServerInput, output: WalCoverageView },
 } as const satisfies Record<ChannelName, { input: z.ZodType; output: z.ZodType }>;
 
 export type Contract = typeof contract;

@@ -28,6 +28,14 @@ export function createHandlers(engine: Engine, transport: 'electron' | 'http', v
     'jobs:list': () => mergeJobs(engine),
     'jobs:logs': ({ jobId }) => engine.jobs.logs(jobId) ?? engine.catalog.jobLogs(jobId),
     'jobs:cancel': ({ jobId }) => ({ cancelled: engine.jobs.cancel(jobId) }),
+    'checks:list': ({ server }) => engine.checkResults(server),
+    'backups:list': ({ server }) => engine.listBackups(server),
+    'backups:show': ({ server, backupId }) => engine.showBackup(server, backupId),
+    'backups:start': ({ server }) => ({ jobId: engine.startBackup(server).id }),
+    'backups:delete': ({ server, backupId }) => engine.deleteBackup(server, backupId),
+    'backups:verify': ({ server, backupId }) => ({ jobId: engine.startVerify(server, backupId).id }),
+    'backups:keep': ({ server, backupId, target }) => engine.keepBackup(server, backupId, target),
+    'wal:coverage': ({ server }) => engine.walCoverage(server),
   };
 }
 

@@ -13,7 +13,7 @@ import { lastDrill } from './catalog/drill-queries';
 import { rebuildCatalog, type RebuildReport } from './catalog/rebuild';
 import { ensureHome } from './config/home';
 import { loadConfig } from './config/load';
-import type { LoadedConfig, ServerConfig } from './config/load';
+import type { GlobalConfig, LoadedConfig, ServerConfig } from './config/load';
 import { JobQueue, type JobHandle } from './jobs/job-queue';
 import { connectPostgres, describeServer } from './postgres/connect';
 import { redactConninfo } from './postgres/conninfo';
@@ -21,6 +21,19 @@ import { writeStoreIdentity } from './store/identity-file';
 import { createSandbox, type SandboxReport } from './sandbox/create-sandbox';
 import { deriveHealth } from './check/health';
 import { runChecks, type CheckRun } from './check/run-checks';
+import type { BackupInfo, KeepTarget } from '../../shared/domain/backup';
+import type { BackupDetail, BackupList, DeletedBackup, KeptBackup } from '../../shared/domain/backup-view';
+import { BackupId } from '../../shared/domain/names';
+import type { CheckResult } from '../../shared/domain/server';
+import type { WalCoverageView } from '../../shared/domain/wal-coverage';
+import { listBackupRows, showBackupDetail } from './backup/backup-rows';
+import { selectBackup } from './backup/backup-selector';
+import { deleteBackup } from './backup/delete-backup';
+import { runBackup } from './backup/run-backup';
+import type { VerifyReport } from './backup/verify-backup';
+import { runVerifyJob } from './backup/verify-job';
+import { setBackupKeep } from './retention/keep';
+import { buildWalCoverageView } from './wal/coverage-view';
 
 export interface EngineOptions {
   configFile: string;
@@ -151,6 +164,63 @@ export class Engine {
     this.invalidate('servers');
     this.invalidate('backups');
     return report;
+  }
+
+  /** Every result of the server's last `check` run (and a failed last drill), failing ones first, critical before warning. */
+  checkResults(name: string): CheckResult[] {
+    const server = this.server(name);
+    const rank = (check: CheckResultRow): number => (check.ok ? 2 : check.severity === 'critical' ? 0 : 1);
+    return [...this.catalog.checkResults(server.name), ...drillHealth(this.catalog, server)]
+      .sort((a, b) => rank(a) - rank(b))
+      .map((check) => ({ name: check.checkName, ok: check.ok, severity: check.severity, detail: check.detail, hint: check.hint, checkedAt: check.checkedAt }));
+  }
+
+  listBackups(name: string): BackupList {
+    return listBackupRows(this.catalog, this.server(name), new Date());
+  }
+
+  showBackup(name: string, backupId: string): Promise<BackupDetail> {
+    return showBackupDetail(this.catalog, this.server(name), backupId, new Date());
+  }
+
+  walCoverage(name: string): WalCoverageView {
+    return buildWalCoverageView(this.catalog, this.server(name));
+  }
+
+  /** A full backup as a job (progress and cancellation through the queue); 'backups' is invalidated as it goes. */
+  startBackup(name: string): JobHandle<BackupInfo> {
+    const server = this.server(name);
+    return this.jobs.submit({
+      kind: 'backup',
+      server: server.name,
+      title: `backup ${server.name}`,
+      run: (ctx) => runBackup(this.backupDeps(), server, {}, ctx),
+    });
+  }
+
+  startVerify(name: string, backupId: string): JobHandle<VerifyReport> {
+    const server = this.server(name);
+    const backup = selectBackup(this.catalog.listBackups(server.name), backupId, server.name);
+    return this.jobs.submit({
+      kind: 'verify',
+      server: server.name,
+      title: `verify backup ${backup.backupId} of ${server.name}`,
+      run: (ctx) => runVerifyJob(server, backup, this.currentConfig.global.pgBinDir, ctx),
+    });
+  }
+
+  async deleteBackup(name: string, backupId: string): Promise<DeletedBackup> {
+    const report = await deleteBackup(this.backupDeps(), this.server(name), backupId);
+    return { backupId: BackupId.parse(report.backupId), status: report.status, freedBytes: report.freedBytes, remaining: report.remaining };
+  }
+
+  keepBackup(name: string, backupId: string, target: KeepTarget | null): KeptBackup {
+    const info = setBackupKeep(this.backupDeps(), this.server(name), backupId, target);
+    return { backupId: info.backupId, keep: info.keep };
+  }
+
+  private backupDeps(): { catalog: Catalog; invalidate: (server: ServerName) => void; global: GlobalConfig } {
+    return { catalog: this.catalog, invalidate: (server) => this.invalidate('backups', server), global: this.currentConfig.global };
   }
 
   async close(): Promise<void> {

@@ -1,32 +1,36 @@
 /**
  * The app frame: header, navigation, the current view, and toasts. While
  * starting it shows a loading panel; after a fatal error, the error instead of
- * the view. Moves focus to the view's heading when the person navigates.
+ * the view. Moves focus to the view's heading when the person navigates
+ * (to another view, or to another server's view).
  */
 import { useEffect, useRef } from 'react';
 import { BackupsView } from '../features/backups/backups-view';
 import { DiskView } from '../features/disk/disk-view';
 import { JobsView } from '../features/jobs/jobs-view';
 import { RestoreView } from '../features/restore/restore-view';
+import { ServerView } from '../features/servers/server-view';
 import { ServersView } from '../features/servers/servers-view';
 import { AppHeader } from './app-header';
 import { AppNav } from './app-nav';
 import { FatalError } from './fatal-error';
-import { useRoute, type RouteId } from './hash-route';
+import { useRoute, useRouteServer, type RouteId } from './hash-route';
 import { useBarkeep } from './store-context';
 import { ToastStack } from './toast-stack';
 
 export function App() {
   const route = useRoute();
+  const server = useRouteServer();
   const bootState = useBarkeep((state) => state.bootState);
   const main = useRef<HTMLElement>(null);
-  const previousRoute = useRef(route);
+  const place = `${route}/${server ?? ''}`;
+  const previousPlace = useRef(place);
 
   useEffect(() => {
-    if (previousRoute.current === route) return;
-    previousRoute.current = route;
+    if (previousPlace.current === place) return;
+    previousPlace.current = place;
     main.current?.querySelector<HTMLElement>('h1')?.focus();
-  }, [route]);
+  }, [place]);
 
   return (
     <div className="app">
@@ -35,17 +39,17 @@ export function App() {
       <main ref={main} className="app-main" aria-busy={bootState === 'loading'}>
         {bootState === 'error' && <FatalError />}
         {bootState === 'loading' && <p className="loading">Loading Barkeep…</p>}
-        {bootState === 'ready' && <CurrentView route={route} />}
+        {bootState === 'ready' && <CurrentView route={route} server={server} />}
       </main>
       <ToastStack />
     </div>
   );
 }
 
-function CurrentView({ route }: { route: RouteId }) {
+function CurrentView({ route, server }: { route: RouteId; server: string | null }) {
   switch (route) {
     case 'servers':
-      return <ServersView />;
+      return server === null ? <ServersView /> : <ServerView key={server} name={server} />;
     case 'backups':
       return <BackupsView />;
     case 'disk':

@@ -3,6 +3,7 @@
  * are upserted, invalidations and finished jobs refetch the slices they touch,
  * and a restored connection refetches everything, since events may have been missed.
  */
+import { isTerminal } from '../../shared/domain/job';
 import type { BarkeepClient } from '../../shared/ipc/client';
 import type { InvalidateTopic } from '../../shared/ipc/events';
 import type { BarkeepStore } from '../store/barkeep-store';
@@ -11,13 +12,16 @@ import type { RendererTransport } from './transport/renderer-transport';
 export function wireEvents(store: BarkeepStore, client: BarkeepClient, transport: RendererTransport): () => void {
   const stopEvents = client.onEvent((event) => {
     if (event.kind !== 'job') {
-      invalidate(store, event.topic);
+      invalidate(store, event.topic, event.server);
       return;
     }
     store.getState().receiveJobEvent(event.event);
     // A finished job (a sandbox created, a backup taken) changes servers; main invalidates too,
     // but refetching here keeps the empty state from waiting on it. Refreshes coalesce, so this costs at most one call.
     if (event.event.type === 'succeeded') void store.getState().refreshServers();
+    // A backup that ended (however) changed the open server's table: its last row leaves STARTED.
+    const { job } = event.event;
+    if (job.kind === 'backup' && isTerminal(job.state) && job.server === store.getState().openServer) store.getState().refreshOpenServer(['backups']);
   });
   const stopConnection = transport.onConnection((connection) => {
     const state = store.getState();
@@ -31,21 +35,28 @@ export function wireEvents(store: BarkeepStore, client: BarkeepClient, transport
   };
 }
 
-function invalidate(store: BarkeepStore, topic: InvalidateTopic): void {
+function invalidate(store: BarkeepStore, topic: InvalidateTopic, server: string | null): void {
   const state = store.getState();
+  // The open server view refetches what the topic touched, when it is about that server (or every server).
+  const forOpenServer = state.openServer !== null && (server === null || server === state.openServer);
   switch (topic) {
     // A server's summary carries its health, backup count and last backup.
     case 'servers':
+      void state.refreshServers();
+      return;
     case 'backups':
     case 'checks':
       void state.refreshServers();
+      if (forOpenServer) state.refreshOpenServer([topic]);
+      return;
+    case 'wal':
+      if (forOpenServer) state.refreshOpenServer(['wal']);
       return;
     case 'jobs':
       void state.refreshJobs();
       return;
-    // No slice holds disk usage or WAL yet; their views arrive with later issues.
+    // No slice holds disk usage yet; its view arrives with a later issue.
     case 'disk':
-    case 'wal':
       return;
   }
 }

@@ -55,5 +55,6 @@ export const createAppSlice =
     resync() {
       void get().refreshServers();
       void get().refreshJobs();
+      get().refreshOpenServer();
     },
   });

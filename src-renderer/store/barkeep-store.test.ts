@@ -207,3 +207,62 @@ test('a reply that breaks the contract is named as such, not dumped', async () =
   assert.equal(problem?.code, 'internal');
   assert.match(problem?.message ?? '', /did not match the contract/);
 });
+
+const emptyBackupList = { server: 'main', retentionPolicy: 'REDUNDANCY 2', minimumRedundancy: 1, rows: [] };
+const emptyCoverage = { server: 'main', segmentSize: 16777216, at: '2026-11-24T03:00:00.000Z', timelines: [] };
+
+test('the open server view fetches its parts and follows invalidations for that server only', async () => {
+  const door = memoryDoor({
+    'servers:list': () => [],
+    'checks:list': () => [],
+    'backups:list': () => emptyBackupList,
+    'wal:coverage': () => emptyCoverage,
+  });
+  const state = () => door.store.getState();
+  state().openServerView('main');
+  await settle();
+  assert.deepEqual([...door.calls].sort(), ['backups:list', 'checks:list', 'wal:coverage']);
+  assert.equal(state().backupLists['main']?.status, 'loaded');
+  assert.equal(state().backupLists['main']?.value?.retentionPolicy, 'REDUNDANCY 2');
+
+  const callsAfter = async (event: PushEvent): Promise<string[]> => {
+    door.calls.length = 0;
+    door.push(event);
+    await settle();
+    return [...door.calls].sort();
+  };
+  assert.deepEqual(await callsAfter({ kind: 'invalidate', topic: 'backups', server: 'other' as ServerSummary['name'] }), ['servers:list']);
+  assert.deepEqual(await callsAfter({ kind: 'invalidate', topic: 'backups', server: 'main' as ServerSummary['name'] }), ['backups:list', 'servers:list', 'wal:coverage']);
+  assert.deepEqual(await callsAfter({ kind: 'invalidate', topic: 'wal', server: 'main' as ServerSummary['name'] }), ['wal:coverage']);
+  assert.deepEqual(await callsAfter({ kind: 'invalidate', topic: 'checks', server: null }), ['checks:list', 'servers:list']);
+
+  state().closeServerView('main');
+  assert.deepEqual(await callsAfter({ kind: 'invalidate', topic: 'backups', server: 'main' as ServerSummary['name'] }), ['servers:list']);
+});
+
+test('a refused delete comes back for the dialog, not as a toast; a failed refetch keeps the last table', async () => {
+  let listFails = false;
+  const refusal: ErrorPayload = { code: 'minimum-redundancy', message: 'unable to delete backup 20261124T030000', hint: 'take a new backup first' };
+  const door = memoryDoor({
+    'backups:list': () => {
+      if (listFails) throw { code: 'catalog-failed', message: 'catalog is locked' } satisfies ErrorPayload;
+      return emptyBackupList;
+    },
+    'backups:delete': () => {
+      throw refusal;
+    },
+  });
+  await door.store.getState().refreshBackups('main');
+  const outcome = await door.store.getState().deleteBackup('main', '20261124T030000' as never);
+  assert.equal(outcome.ok, false);
+  assert.equal(!outcome.ok && outcome.problem.code, 'minimum-redundancy');
+  assert.equal(!outcome.ok && outcome.problem.hint, 'take a new backup first');
+  assert.deepEqual(door.store.getState().toasts, []);
+
+  listFails = true;
+  await door.store.getState().refreshBackups('main');
+  const held = door.store.getState().backupLists['main'];
+  assert.equal(held?.status, 'failed');
+  assert.equal(held?.status === 'failed' && held.problem.message, 'catalog is locked');
+  assert.equal(held?.value?.minimumRedundancy, 1, 'the last good table stays shown');
+});

@@ -1,5 +1,5 @@
 /**
- * The renderer's one zustand store, made of slices (app, servers, jobs, ui).
+ * The renderer's one zustand store, made of slices (app, servers, server view, jobs, ui).
  * Slices get the contract client at creation; they never see a transport.
  * Components select one value at a time; event handlers call actions via getState().
  */
@@ -7,10 +7,11 @@ import { createStore, type StateCreator, type StoreApi } from 'zustand';
 import type { BarkeepClient } from '../../shared/ipc/client';
 import { createAppSlice, type AppSlice } from './app-slice';
 import { createJobsSlice, type JobsSlice } from './jobs-slice';
+import { createServerViewSlice, type ServerViewSlice } from './server-view-slice';
 import { createServersSlice, type ServersSlice } from './servers-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 
-export type BarkeepState = AppSlice & ServersSlice & JobsSlice & UiSlice;
+export type BarkeepState = AppSlice & ServersSlice & ServerViewSlice & JobsSlice & UiSlice;
 export type BarkeepStore = StoreApi<BarkeepState>;
 export type SliceCreator<Slice> = StateCreator<BarkeepState, [], [], Slice>;
 
@@ -23,6 +24,7 @@ export function createBarkeepStore(deps: StoreDeps): BarkeepStore {
   return createStore<BarkeepState>()((...args) => ({
     ...createAppSlice(deps)(...args),
     ...createServersSlice(deps)(...args),
+    ...createServerViewSlice(deps)(...args),
     ...createJobsSlice(deps)(...args),
     ...createUiSlice()(...args),
   }));

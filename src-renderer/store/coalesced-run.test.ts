@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coalescedRun } from './coalesced-run';
+import { coalescedRun, coalescedRunByKey } from './coalesced-run';
 
 function deferredRuns() {
   const pending: Array<() => void> = [];
@@ -47,4 +47,25 @@ test('a failed run does not stop the queued one', async () => {
   await assert.rejects(first);
   await second;
   assert.equal(calls, 2);
+});
+
+test('keyed runs coalesce per key and never wait on another key', async () => {
+  const started: string[] = [];
+  const pending = new Map<string, Array<() => void>>();
+  const refresh = coalescedRunByKey((key) => new Promise<void>((resolve) => {
+    started.push(key);
+    pending.set(key, [...(pending.get(key) ?? []), resolve]);
+  }));
+  const a1 = refresh('a');
+  refresh('a');
+  refresh('a');
+  const b1 = refresh('b');
+  // One run of a in flight (one more queued behind it), and b started at once.
+  assert.deepEqual(started, ['a', 'b']);
+  pending.get('b')!.shift()!();
+  await b1;
+  pending.get('a')!.shift()!();
+  await a1;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(started, ['a', 'b', 'a'], 'the calls made while a ran became one more run of a');
 });

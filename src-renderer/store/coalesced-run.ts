@@ -28,3 +28,16 @@ export function coalescedRun(run: () => Promise<void>): () => Promise<void> {
     return queued;
   };
 }
+
+/** One coalescedRun per key (a server's backups, another server's): bursts for one key never delay another. */
+export function coalescedRunByKey(run: (key: string) => Promise<void>): (key: string) => Promise<void> {
+  const runners = new Map<string, () => Promise<void>>();
+  return (key) => {
+    let runner = runners.get(key);
+    if (runner === undefined) {
+      runner = coalescedRun(() => run(key));
+      runners.set(key, runner);
+    }
+    return runner();
+  };
+}

@@ -2,6 +2,7 @@
  * The ui slice: toasts for errors and notices, and what the person has
  * dismissed this session. Every caught error passes through reportError, so
  * none is swallowed; an unauthorized one becomes the fatal error instead.
+ * Errors stay until dismissed; notices leave by themselves after a few seconds.
  */
 import type { SliceCreator } from './barkeep-store';
 import { describeError, type Problem } from './describe-error';
@@ -26,16 +27,20 @@ export interface UiSlice {
 }
 
 const maxToasts = 5;
+const noticeLifetimeMs = 8000;
 
 export const createUiSlice = (): SliceCreator<UiSlice> => (set, get) => {
   let nextToastId = 1;
 
-  const push = (toast: Omit<Toast, 'id'>): void => {
+  /** The new toast's id, or null when the same one is already shown. */
+  const push = (toast: Omit<Toast, 'id'>): number | null => {
     const duplicate = get().toasts.some(
       (shown) => shown.title === toast.title && shown.message === toast.message,
     );
-    if (duplicate) return;
-    set((state) => ({ toasts: [...state.toasts, { ...toast, id: nextToastId++ }].slice(-maxToasts) }));
+    if (duplicate) return null;
+    const id = nextToastId++;
+    set((state) => ({ toasts: [...state.toasts, { ...toast, id }].slice(-maxToasts) }));
+    return id;
   };
 
   return {
@@ -52,7 +57,9 @@ export const createUiSlice = (): SliceCreator<UiSlice> => (set, get) => {
     },
 
     notify(title, message) {
-      push({ tone: 'info', title, message });
+      const id = push({ tone: 'info', title, message });
+      // A notice confirms what the person just did; it goes by itself. Errors stay until dismissed.
+      if (id !== null) setTimeout(() => get().dismissToast(id), noticeLifetimeMs);
     },
 
     dismissToast(id) {

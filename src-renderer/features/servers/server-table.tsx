@@ -1,9 +1,13 @@
 /**
  * The servers table: one row per configured server with its health, method,
  * PostgreSQL facts, backups, and a Probe button whose result shows in the row.
+ * The server's name links to its own view, and a click anywhere else on the
+ * row (not on a button) opens it too.
  * Each row selects its own probe state, so probing one re-renders one row.
  */
+import type { MouseEvent } from 'react';
 import type { ServerSummary } from '../../../shared/domain/server';
+import { hrefForServer } from '../../app/hash-route';
 import { useBarkeep } from '../../app/store-context';
 import { useNow } from '../../app/use-now';
 import { formatAge } from './backup-age';
@@ -46,10 +50,12 @@ function ServerRow({ server, now }: { server: ServerSummary; now: number }) {
   const checking = checkJobState === 'queued' || checkJobState === 'running';
   const checkServer = useBarkeep((state) => state.checkServer);
   return (
-    <tr data-testid={`server-row-${server.name}`} className={server.active ? undefined : 'inactive'}>
+    <tr data-testid={`server-row-${server.name}`} className={`server-row${server.active ? '' : ' inactive'}`} onClick={openFromRow(server.name)}>
       <th scope="row" className="server-cell">
         <div className="server-name">
-          <span className="mono">{server.name}</span>
+          <a className="mono server-link" href={hrefForServer(server.name)} data-testid={`server-link-${server.name}`}>
+            {server.name}
+          </a>
           {server.isSandbox && (
             <span className="tag tag-sandbox" data-testid={`server-sandbox-${server.name}`}>
               sandbox
@@ -96,6 +102,15 @@ function ServerRow({ server, now }: { server: ServerSummary; now: number }) {
       </td>
     </tr>
   );
+}
+
+/** A click on the row's free space opens the server; buttons, links and selected text keep their own meaning. */
+function openFromRow(name: string) {
+  return (event: MouseEvent<HTMLTableRowElement>): void => {
+    if ((event.target as HTMLElement).closest('button, a') !== null) return;
+    if (window.getSelection()?.toString()) return;
+    window.location.hash = hrefForServer(name);
+  };
 }
 
 /** The failing checks of the last run, by name; detail and hint on hover and for screen readers. */
