@@ -11,9 +11,10 @@ import { createOutput } from './output';
 import type { Verb, VerbContext } from './verb';
 import { backupVerbs } from './verbs/backup';
 import { check } from './verbs/check';
+import { cron } from './verbs/cron';
 import { demo } from './verbs/demo';
-import { diskUsage } from './verbs/disk';
 import { diagnose } from './verbs/diagnose';
+import { diskUsage } from './verbs/disk';
 import { drillVerbs } from './verbs/drill';
 import { rebuildCatalogVerb } from './verbs/rebuild-catalog';
 import { receiveWal } from './verbs/receive-wal';
@@ -24,7 +25,7 @@ import { listServers, showServers } from './verbs/servers';
 import { walVerbs } from './verbs/wal';
 import { barkeepVersion } from './version';
 
-export const verbs: readonly Verb[] = [listServers, showServers, diagnose, rebuildCatalogVerb, serve, demo, check, ...walVerbs, receiveWal, ...backupVerbs, ...restoreVerbs, ...drillVerbs, ...retentionVerbs, diskUsage];
+export const verbs: readonly Verb[] = [listServers, showServers, diagnose, rebuildCatalogVerb, serve, demo, check, cron, ...walVerbs, receiveWal, ...backupVerbs, ...restoreVerbs, ...drillVerbs, ...retentionVerbs, diskUsage];
 
 function generalHelp(): string {
   const width = Math.max(...verbs.map((verb) => verb.name.length));

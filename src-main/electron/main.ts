@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createHandlers } from '../engine/contract-handlers';
 import { Engine } from '../engine/engine';
 import { ArchiverSupervisor } from '../engine/scheduler/archiver-supervisor';
+import { Scheduler } from '../engine/scheduler/scheduler';
 import { resolveConfigFile } from '../engine/config/home';
 import { forwardEvents, routeContract } from './ipc-router';
 
@@ -59,8 +60,9 @@ async function start(): Promise<void> {
   const appRoot = app.getAppPath();
   const engine = Engine.open({ configFile: resolveConfigFile({ env: process.env }), createHome: true });
   const handlers = createHandlers(engine, 'electron', app.getVersion());
-  const supervisor = new ArchiverSupervisor(engine);
-  supervisor.start();
+  // The same scheduler as `barkeep cron --daemon` and `serve`, with the archivers in this process.
+  const scheduler = new Scheduler(engine, { receivers: new ArchiverSupervisor(engine) });
+  scheduler.start();
   routeContract(handlers, isTrustedSender);
   forwardEvents((listener) => engine.onEvent(listener), () => BrowserWindow.getAllWindows());
 
@@ -89,15 +91,14 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => {
     // The archiver must keep running with the window closed; quitting is explicit (tray or menu).
   });
-  // Archivers must flush, fsync and release their locks before the process ends.
+  // Archivers must flush, fsync and release their locks, and scheduled jobs end as cancelled, before the process ends.
   let quitting = false;
   app.on('before-quit', (event) => {
     if (quitting) return;
     quitting = true;
     event.preventDefault();
     tray?.destroy();
-    supervisor.stop();
-    void engine.close().finally(() => app.exit(0));
+    void scheduler.stop().finally(() => engine.close()).finally(() => app.exit(0));
   });
 }
 

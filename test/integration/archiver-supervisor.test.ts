@@ -1,7 +1,7 @@
-// The archiver lifecycle the app and `barkeep serve` run: a streaming archiver
-// starts by itself for a server with streaming_archiver = on, WAL reaches the
-// archive, a second archiver is never started while one holds the lock, and
-// stopping flushes and releases the lock.
+// The archiver lifecycle the app, `barkeep serve` and `cron --daemon` run: the
+// in-process scheduler starts a streaming archiver by itself for a server with
+// streaming_archiver = on, WAL reaches the archive, a second pass never starts a
+// second archiver while one holds the lock, and stopping flushes and releases it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Engine } from '../../src-main/engine/engine';
 import { ArchiverSupervisor } from '../../src-main/engine/scheduler/archiver-supervisor';
+import { Scheduler } from '../../src-main/engine/scheduler/scheduler';
 import { archiverLockFile, readArchiverLock } from '../../src-main/engine/wal/archiver-lock';
 import { findArchivedWal } from '../../src-main/engine/wal/archive-store';
 import { stopWalReceiver } from '../../src-main/engine/wal/streaming/receiver-control';
@@ -52,11 +53,16 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null> | T | nul
   }
 }
 
-test('the supervisor streams WAL of a streaming server into the archive and stops cleanly', { timeout: 120_000 }, async () => {
+test('the in-process scheduler streams WAL of a streaming server into the archive and stops cleanly', { timeout: 120_000 }, async () => {
   engine = Engine.open({ configFile: path.join(home, 'barkeep.conf') });
   const backupDirectory = engine.server('main').backupDirectory;
-  const supervisor = new ArchiverSupervisor(engine, { intervalMs: 200, retryAfterMs: 1_000 });
-  supervisor.start();
+  const supervisor = new ArchiverSupervisor(engine);
+  const scheduler = new Scheduler(engine, { receivers: supervisor });
+  const started = new Promise((resolve) => scheduler.onOutcome((outcome) => {
+    if (outcome.job === 'receive-wal' && outcome.status === 'started') resolve(outcome);
+  }));
+  scheduler.start();
+  await started;
 
   const job = await waitFor('the archiver job', () => engine!.jobs.list().find((candidate) => candidate.kind === 'receive-wal' && candidate.state === 'running') ?? null);
   assert.equal(job.server, 'main');
@@ -72,11 +78,14 @@ test('the supervisor streams WAL of a streaming server into the archive and stop
   const archived = await waitFor(`segment ${closed} in the archive`, () => findArchivedWal(walsDirectory, closed));
   assert.equal(archived.compression, 'zstd');
 
-  // A reconcile while it runs never starts a second archiver.
-  supervisor.reconcile();
+  // Another pass while it runs never starts a second archiver: it sees the lock held by this process.
+  const again = (await scheduler.runPass()).filter((outcome) => outcome.job === 'receive-wal');
+  assert.deepEqual(again.map((outcome) => outcome.status), ['running']);
+  assert.match(again[0]!.detail, new RegExp(`^pid ${process.pid} \\(inside the app`));
+  assert.deepEqual(supervisor.running, ['main']);
   assert.equal(engine.jobs.list().filter((candidate) => candidate.kind === 'receive-wal' && candidate.state === 'running').length, 1);
 
-  supervisor.stop();
+  await scheduler.stop();
   await engine.jobs.cancelAll();
   assert.equal(engine.jobs.get(job.id)?.state, 'cancelled');
   assert.equal(existsSync(archiverLockFile(backupDirectory)), false, 'the lock is released');

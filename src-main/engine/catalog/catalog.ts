@@ -5,11 +5,16 @@
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { BackupInfo } from '../../../shared/domain/backup';
 import type { JobLogLine, JobSnapshot } from '../../../shared/domain/job';
 import { EngineError } from '../../../shared/errors';
+import { isProcessAlive } from '../process/process-alive';
 import { migrations } from './migrations';
+
+/** Who runs a job, as the jobs table records it. */
+const thisProcess = `${process.pid}@${os.hostname()}`;
 
 export interface ServerFacts {
   name: string;
@@ -59,10 +64,11 @@ export class Catalog {
     let db: Database.Database;
     try {
       db = new Database(file);
+      // First: every later statement, switching to WAL included, waits for another process's lock instead of failing.
+      db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
     } catch (error) {
       throw new EngineError('catalog-failed', `unable to open catalog '${file}': ${(error as Error).message}`,
         'check the permissions of the Barkeep home, or run `barkeep rebuild-catalog`');
@@ -89,10 +95,13 @@ export class Catalog {
     }
     for (const migration of migrations) {
       if (migration.version <= current) continue;
+      // IMMEDIATE takes the write lock before reading the version: two processes opening a new
+      // catalog at once (two `barkeep cron`, the app and a cron) apply each migration once.
       this.db.transaction(() => {
+        if (this.schemaVersion >= migration.version) return;
         this.db.exec(migration.sql);
         this.db.pragma(`user_version = ${migration.version}`);
-      })();
+      }).immediate();
     }
   }
 
@@ -147,9 +156,9 @@ export class Catalog {
   // --- jobs ----------------------------------------------------------------
 
   saveJob(job: JobSnapshot): void {
-    this.db.prepare(`INSERT OR REPLACE INTO jobs (id, kind, server, title, state, phase, bytes_done, bytes_total, created_at, started_at, finished_at, error_json)
-      VALUES (@id, @kind, @server, @title, @state, @phase, @bytesDone, @bytesTotal, @createdAt, @startedAt, @finishedAt, @errorJson)`)
-      .run({ ...job, errorJson: job.error === null ? null : JSON.stringify(job.error) });
+    this.db.prepare(`INSERT OR REPLACE INTO jobs (id, kind, server, title, state, phase, bytes_done, bytes_total, created_at, started_at, finished_at, error_json, owner)
+      VALUES (@id, @kind, @server, @title, @state, @phase, @bytesDone, @bytesTotal, @createdAt, @startedAt, @finishedAt, @errorJson, @owner)`)
+      .run({ ...job, errorJson: job.error === null ? null : JSON.stringify(job.error), owner: thisProcess });
   }
 
   appendJobLog(jobId: string, line: JobLogLine): void {
@@ -169,9 +178,24 @@ export class Catalog {
   }
 
   /** Jobs a previous process left running cannot still be running: they failed with it. */
+  /**
+   * Marks failed the unfinished jobs whose process is gone: on this host a dead
+   * pid, or no owner recorded (a catalog from before owners). Jobs of live
+   * processes (a `barkeep cron` beside the app) and of other hosts are left alone.
+   */
   failAbandonedJobs(now: string): number {
-    return this.db.prepare(`UPDATE jobs SET state = 'failed', finished_at = ?, error_json = ?
-      WHERE state IN ('queued', 'running')`).run(now, JSON.stringify({ code: 'internal', message: 'barkeep stopped while this job ran' })).changes;
+    const unfinished = this.db.prepare(`SELECT id, owner FROM jobs WHERE state IN ('queued', 'running')`).all() as { id: string; owner: string | null }[];
+    const abandoned = unfinished.filter(({ owner }) => {
+      if (owner === null) return true;
+      const [pid, host] = [Number(owner.slice(0, owner.indexOf('@'))), owner.slice(owner.indexOf('@') + 1)];
+      return host === os.hostname() && !isProcessAlive(pid);
+    });
+    const fail = this.db.prepare(`UPDATE jobs SET state = 'failed', finished_at = ?, error_json = ? WHERE id = ? AND state IN ('queued', 'running')`);
+    const error = JSON.stringify({ code: 'internal', message: 'barkeep stopped while this job ran' });
+    this.db.transaction(() => {
+      for (const { id } of abandoned) fail.run(now, error, id);
+    })();
+    return abandoned.length;
   }
 
   // --- checks and events ---------------------------------------------------

@@ -148,4 +148,26 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    description: 'scheduler claims: per job and server, the last due time claimed, by whom, and whether that run still goes on, so that two schedulers never run a job twice',
+    sql: `
+      CREATE TABLE scheduled_runs (
+        job_key        TEXT PRIMARY KEY,
+        schedule       TEXT,
+        last_due       TEXT NOT NULL,
+        claimed_by     TEXT NOT NULL,
+        claimed_at     TEXT NOT NULL,
+        lease_until    TEXT NOT NULL,
+        finished_at    TEXT,
+        outcome        TEXT,
+        detail         TEXT
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 6,
+    description: 'jobs record the process that runs them (pid@host), so a process starting up fails only the jobs of processes that are gone',
+    sql: `ALTER TABLE jobs ADD COLUMN owner TEXT;`,
+  },
 ];

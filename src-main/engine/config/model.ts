@@ -7,6 +7,7 @@ import type { ConfigWarning } from '../../../shared/domain/server';
 import type { ServerName } from '../../../shared/domain/names';
 import type { RetentionPolicy, TimeInterval } from './option-values';
 import type { HookScriptOption } from './options';
+import type { CronExpression } from '../scheduler/cron-expression';
 
 export type { RetentionPolicy, TimeInterval, TimeUnit } from './option-values';
 
@@ -80,7 +81,10 @@ export interface ServerConfig {
   errorsDirectory: string;
   sandboxDataDirectory: string | null;
   pgBinDir: string | null;
-  backupSchedule: string | null;
+  /** backup_schedule: when the scheduler takes backups (local time); null for never */
+  backupSchedule: CronExpression | null;
+  /** check_schedule: when the scheduler runs the checks; null for never */
+  checkSchedule: CronExpression | null;
   /** only the hooks that are set */
   hookScripts: Partial<Record<HookScriptOption, string>>;
 }

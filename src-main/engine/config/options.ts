@@ -21,6 +21,10 @@ import {
   type TimeInterval,
   type ValueParser,
 } from './option-values';
+import { parseCronExpression, type CronExpression } from '../scheduler/cron-expression';
+
+/** A schedule option: a cron expression, or off. */
+const parseCronSchedule = (raw: string): CronExpression | null => (raw.trim().toLowerCase() === 'off' ? null : parseCronExpression(raw));
 
 /** 'both': allowed in the global section, where it is the default for every server. */
 export type OptionScope = 'global' | 'server' | 'both';
@@ -128,7 +132,8 @@ export const optionSchema = {
   streaming_backup_name: option({ scope: 'both', parse: parseText, default: 'barkeep_streaming_backup', doc: 'application_name of a postgres-method backup\'s connection' }),
   wal_retention_policy: option({ scope: 'both', parse: choiceParser(['main']), default: 'main', doc: 'main: WAL is kept as long as the backups that need it' }),
   pg_bin_dir: option<string | null>({ scope: 'both', parse: parsePath, default: null, extension: true, doc: 'the folder of PostgreSQL server programs (initdb, pg_ctl); searched for when unset' }),
-  backup_schedule: option<string | null>({ scope: 'both', parse: parseText, default: null, extension: true, doc: 'when the scheduler takes backups (free text for now)' }),
+  backup_schedule: option<CronExpression | null>({ scope: 'both', parse: parseCronSchedule, default: null, extension: true, doc: 'when the scheduler takes backups: a cron expression in local time, e.g. 0 3 * * * or @daily; off for none' }),
+  check_schedule: option<CronExpression | null>({ scope: 'both', parse: parseCronSchedule, default: parseCronExpression('*/15 * * * *'), extension: true, doc: 'when the scheduler runs the checks: a cron expression in local time (every 15 minutes by default); off for never' }),
   ...hookScriptSchema,
 
   // A server section only.

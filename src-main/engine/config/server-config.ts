@@ -83,6 +83,7 @@ export function buildServerConfig(
     sandboxDataDirectory: pick('sandbox_data_directory'),
     pgBinDir: pick('pg_bin_dir'),
     backupSchedule: pick('backup_schedule'),
+    checkSchedule: pick('check_schedule'),
     hookScripts,
   };
 }

@@ -19,6 +19,7 @@ import { deleteWalSegmentRows } from '../catalog/wal-queries';
 import type { ServerConfig } from '../config/load';
 import { acquireBackupLock, removeBackupFolder } from '../backup/backup-folder';
 import { storeDiskUsage } from '../backup/disk-usage';
+import { sampleDiskUsage } from '../disk/usage-history';
 import { readBackupInfo } from '../store/backup-info-file';
 import { backupInfoFile } from '../store/layout';
 import { parseWalFileName, splitCompressionSuffix } from '../wal/segment-name';
@@ -141,6 +142,9 @@ export async function enforceRetention(deps: RetentionDeps, server: ServerConfig
     // 4. hard-linked neighbours own more now; the UI refreshes
     if (!options.dryRun && (run.backups.length > 0 || doomed.length > 0)) {
       await storeDiskUsage(deps.catalog, server);
+      // The history's sample of today follows the store; a failed measurement never fails the enforcement.
+      await sampleDiskUsage(deps.catalog, server, options.now).catch((error: unknown) =>
+        deps.catalog.recordEvent(server.name, 'disk-sample-failed', `disk usage after retention was not recorded: ${(error as Error).message}`));
       deps.invalidate?.(server.name);
     }
     return run;
