@@ -55,7 +55,10 @@ before(async () => {
   writeFileSync(path.join(home, 'conf.d', 'pg.conf'), [
     '[pg]', `conninfo = ${cluster.conninfo}`, 'backup_method = postgres', 'immediate_checkpoint = on',
     'archiver = on', `incoming_wals_directory = ${incomingDir}`, 'retention_policy = REDUNDANCY 3',
-    `backup_schedule = ${dueAt.getMinutes()} ${dueAt.getHours()} * * *`, '',
+    `backup_schedule = ${dueAt.getMinutes()} ${dueAt.getHours()} * * *`,
+    `drill_schedule = ${dueAt.getMinutes()} ${dueAt.getHours()} * * *`,
+    // two validation queries, the second on a continuation line
+    'drill_validation_sql = select count(*)::int as databases from pg_database', '  select 42 as answer', '',
   ].join('\n'));
 });
 
@@ -150,7 +153,7 @@ test('the first pass records the schedules as baselines and does the work of eve
   assert.deepEqual(statuses(run, 'pg', 'disk-sample'), ['ran']);
   assert.deepEqual(statuses(run, 'pg', 'receive-wal'), [], 'streaming_archiver is off');
   // A sample, and an intake or retention that found nothing to do, are routine; a new baseline is news.
-  assert.deepEqual(run.outcomes.filter((outcome) => !outcome.routine).map((outcome) => outcome.job), ['backup', 'check']);
+  assert.deepEqual(run.outcomes.filter((outcome) => !outcome.routine).map((outcome) => outcome.job), ['backup', 'check', 'drill']);
   assert.equal((await listBackups()).length, 0);
 
   const backup = claimOf('backup');
@@ -225,6 +228,36 @@ test('a schedule due many times since its last claim runs once', { timeout: 180_
   assert.deepEqual(statuses(again, 'pg', 'backup'), ['not-due']);
   assert.match(outcomesOf(again, 'pg', 'backup')[0]!.detail, new RegExp(`^last claimed for .* by ${escapeRegExp(wake.claimant)} \\(ok\\); next at `));
   assert.equal((await listBackups()).length, before + 1);
+});
+
+test('a due drill_schedule drills the newest backup to the latest WAL with drill_validation_sql, once, and records it', { timeout: 240_000 }, async () => {
+  const newest = (await listBackups())[0];
+  assert.ok(newest, 'the earlier tests took backups');
+  // The newest backup's end WAL must reach the archive: close the segment, wait for archive_command;
+  // the pass archives incoming/ before it drills.
+  const lastWal = await cluster.psql('select pg_walfile_name(pg_switch_wal())');
+  for (let waited = 0; (await cluster.psql('select coalesce(last_archived_wal, \'\') from pg_stat_archiver')) < lastWal; waited += 200) {
+    if (waited > 30_000) assert.fail(`wal ${lastWal} was not archived within 30 s`);
+    await sleep(200);
+  }
+  setClaims('last_due = ?', "job_key = 'drill:pg'", daysBefore(dueAt, 2));
+  // intake runs once a minute: the earlier tests' crons may have had this minute's
+  setClaims('last_due = ?', "job_key = 'archive-incoming:pg'", '2000-01-01T00:00:00.000Z');
+  const run = await cronOnce();
+  assert.equal(run.code, 0, JSON.stringify(run.outcomes.filter((outcome) => outcome.status === 'failed')));
+  assert.deepEqual(statuses(run, 'pg', 'drill'), ['started', 'ran'], JSON.stringify(outcomesOf(run, 'pg', 'drill')));
+  assert.match(outcomesOf(run, 'pg', 'drill')[1]!.detail, new RegExp(`^backup ${newest.backupId} restored to .* and validated`));
+
+  const drills = JSON.parse((await barkeep('-f', 'json', 'list-drills', 'pg', '--last')).stdout) as {
+    backupId: string; ok: boolean; validation: { query: string; rows: Record<string, unknown>[] }[];
+  }[];
+  assert.equal(drills.length, 1);
+  assert.equal(drills[0]!.backupId, newest.backupId);
+  assert.equal(drills[0]!.ok, true);
+  assert.deepEqual(drills[0]!.validation.map((result) => result.rows), [[{ databases: 3 }], [{ answer: 42 }]]);
+
+  const again = await cronOnce();
+  assert.deepEqual(statuses(again, 'pg', 'drill'), ['not-due']);
 });
 
 test('a claim left by a dead process is taken over; one held by a live process is left alone', { timeout: 180_000 }, async () => {

@@ -4,6 +4,7 @@
  * engine/recovery/drill.ts and catalog/drill-queries.ts: parse, plan, run, print.
  */
 import { EngineError } from '../../../shared/errors';
+import type { ServerConfig } from '../../engine/config/load';
 import { lastDrill, listDrills, saveDrill, type DrillRow } from '../../engine/catalog/drill-queries';
 import { findPostgresBinDir } from '../../engine/postgres/bin-dir';
 import { parseConninfo } from '../../engine/postgres/conninfo';
@@ -23,8 +24,9 @@ export const drill: Verb = {
     'The backup is restored (as `barkeep restore` does) into a new folder under the temp folder, owned by postgres; PostgreSQL starts there',
     'on a free port on 127.0.0.1 with its own socket folder, and Barkeep waits until recovery reached the target (promoted, or paused at it),',
     'reads the reached LSN and the time of the last replayed transaction, and runs the validation: by default `select 1` and the number of',
-    'user tables in every database; custom queries come from --sql (repeatable) or, per server, from the environment variable',
-    'BARKEEP_DRILL_SQL_<SERVER> (one query per line; SERVER upper-cased, other characters as _). Custom queries run in the postgres database.',
+    'user tables in every database; custom queries come from --sql (repeatable) or, per server, from',
+    'the server option drill_validation_sql (one query per line), or BARKEEP_DRILL_SQL_<SERVER> (one query per line; SERVER upper-cased, other characters as _).',
+    'Custom queries run in the postgres database. `drill_schedule` makes the scheduler (`barkeep cron`, serve, the app) drill on its own.',
     'The cluster is stopped and the folder deleted whatever happens; the result is kept in the catalog (`barkeep list-drills SERVER`).',
     'Exit code 1 when the drill failed.',
   ].join('\n'),
@@ -80,11 +82,12 @@ export const listDrillsVerb: Verb = {
 
 export const drillVerbs: readonly Verb[] = [drill, listDrillsVerb];
 
-/** --sql first; else BARKEEP_DRILL_SQL_<SERVER>, one query per line. A `drill_validation_sql` server option is still to come. */
-function readValidationSql(ctx: VerbContext, server: string): string[] {
+/** --sql first; else the server's drill_validation_sql; else BARKEEP_DRILL_SQL_<SERVER>, one query per line. */
+function readValidationSql(ctx: VerbContext, server: ServerConfig): string[] {
   const given = ctx.values.sql;
   if (Array.isArray(given)) return given.filter((query): query is string => typeof query === 'string' && query.trim() !== '');
-  const fromEnv = process.env[`BARKEEP_DRILL_SQL_${server.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] ?? '';
+  if (server.drillValidationSql.length > 0) return server.drillValidationSql;
+  const fromEnv = process.env[`BARKEEP_DRILL_SQL_${server.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] ?? '';
   return fromEnv.split('\n').map((line) => line.trim()).filter((line) => line !== '');
 }
 
@@ -101,7 +104,7 @@ export async function executeDrill(ctx: VerbContext, serverName: string, plan: R
     store: server,
     binDir: findPostgresBinDir(server.pgBinDir ?? engine.config.global.pgBinDir),
     user: parseConninfo(server.conninfo).user ?? 'postgres',
-    validationSql: readValidationSql(ctx, server.name),
+    validationSql: readValidationSql(ctx, server),
     tempRoot: stringOption(ctx, 'temp-dir'),
     timeoutMs: timeout === undefined ? undefined : Number(timeout) * 1000,
     record: (row: DrillRow) => saveDrill(engine.catalog, row),

@@ -85,6 +85,10 @@ export interface ServerConfig {
   backupSchedule: CronExpression | null;
   /** check_schedule: when the scheduler runs the checks; null for never */
   checkSchedule: CronExpression | null;
+  /** drill_schedule: when the scheduler drills the newest backup; null for never */
+  drillSchedule: CronExpression | null;
+  /** drill_validation_sql: a drill's validation queries; empty for the default ones */
+  drillValidationSql: string[];
   /** only the hooks that are set */
   hookScripts: Partial<Record<HookScriptOption, string>>;
 }

@@ -133,6 +133,8 @@ export const optionSchema = {
   wal_retention_policy: option({ scope: 'both', parse: choiceParser(['main']), default: 'main', doc: 'main: WAL is kept as long as the backups that need it' }),
   pg_bin_dir: option<string | null>({ scope: 'both', parse: parsePath, default: null, extension: true, doc: 'the folder of PostgreSQL server programs (initdb, pg_ctl); searched for when unset' }),
   backup_schedule: option<CronExpression | null>({ scope: 'both', parse: parseCronSchedule, default: null, extension: true, doc: 'when the scheduler takes backups: a cron expression in local time, e.g. 0 3 * * * or @daily; off for none' }),
+  drill_schedule: option<CronExpression | null>({ scope: 'both', parse: parseCronSchedule, default: null, extension: true, doc: 'when the scheduler runs a restore drill of the newest backup to the latest archived WAL: a cron expression in local time, e.g. 0 4 * * sun; off (the default) for never' }),
+  drill_validation_sql: option<string[]>({ scope: 'both', parse: (raw) => raw.split('\n').map((line) => line.trim()).filter((line) => line !== ''), default: [], extension: true, doc: 'validation queries of a drill, one per line (continuation lines), run in the postgres database of the restored copy; empty: select 1 and the number of tables per database' }),
   check_schedule: option<CronExpression | null>({ scope: 'both', parse: parseCronSchedule, default: parseCronExpression('*/15 * * * *'), extension: true, doc: 'when the scheduler runs the checks: a cron expression in local time (every 15 minutes by default); off for never' }),
   ...hookScriptSchema,
 

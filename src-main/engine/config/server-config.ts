@@ -84,6 +84,8 @@ export function buildServerConfig(
     pgBinDir: pick('pg_bin_dir'),
     backupSchedule: pick('backup_schedule'),
     checkSchedule: pick('check_schedule'),
+    drillSchedule: pick('drill_schedule'),
+    drillValidationSql: pick('drill_validation_sql'),
     hookScripts,
   };
 }

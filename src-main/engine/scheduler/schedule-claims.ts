@@ -16,7 +16,7 @@ import { isProcessAlive } from '../process/process-alive';
 import { latestDueAtOrBefore, type CronExpression } from './cron-expression';
 
 /** The work a scheduler pass does per server; the first part of every job key. */
-export type ScheduledJobName = 'archive-incoming' | 'receive-wal' | 'backup' | 'retention' | 'check' | 'disk-sample';
+export type ScheduledJobName = 'archive-incoming' | 'receive-wal' | 'backup' | 'retention' | 'check' | 'drill' | 'disk-sample';
 
 export interface HeldClaim {
   readonly due: Date;

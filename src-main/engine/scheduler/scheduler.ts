@@ -9,6 +9,7 @@
 import type { Engine } from '../engine';
 import type { ServerConfig } from '../config/load';
 import { backupStep, retentionStep } from './backup-steps';
+import { drillStep } from './drill-step';
 import { checkStep, diskSampleStep } from './health-steps';
 import { errorMessage, isRoutine, type JobOutcome, type PassContext } from './pass-context';
 import type { ReceiverLauncher } from './receiver-launcher';
@@ -129,6 +130,7 @@ export class Scheduler {
       ['backup', () => backupStep(pass, server)],
       ['retention', () => retentionStep(pass, server, 'pass')],
       ['check', () => checkStep(pass, server)],
+      ['drill', () => drillStep(pass, server)],
       ['disk-sample', () => diskSampleStep(pass, server)],
     ];
     for (const [job, step] of steps) {
