@@ -36,8 +36,8 @@ export const restore: Verb = {
     'With --drill there is no DEST: the restore goes into a temporary folder, is started, checked and removed, as `barkeep drill` does',
     '(target action promote by default; validation queries from BARKEEP_DRILL_SQL_<SERVER>).',
     '--tablespace NAME:PATH puts a tablespace (NAME or its oid) into PATH, an empty or new folder, and rewrites tablespace_map;',
-    'a tablespace not mapped goes back to its original location, which must then be empty or absent. Remote restores of backups',
-    'with tablespaces are not supported yet.',
+    'a tablespace not mapped goes back to its original location, which must then be empty or absent (with --remote-ssh-command:',
+    'PATH on that host). A remote restore sends the data folder in parallel_jobs tar streams over one SSH connection.',
     '--standby-mode writes standby.signal instead of recovery.signal and no recovery_target_action (a standby ignores it).',
     '--get-wal copies no WAL: restore_command runs `barkeep get-wal SERVER %f -o %p` on this machine (with this node, this checkout',
     "and this configuration file; the cluster owner must be able to run them). A remote restore cannot know how its host reaches",
@@ -63,7 +63,7 @@ export const restore: Verb = {
     ['--dry-run', 'print the plan and check DEST; write nothing'],
     ['--force', 'delete what DEST holds first (never while a postmaster runs there)'],
     ['--remote-ssh-command CMD', "restore on another host: 'ssh postgres@host [-p N] [-i KEY] [-o UserKnownHostsFile=F]'"],
-    ['--tablespace NAME:PATH', 'restore tablespace NAME into PATH (repeatable; local restores)'],
+    ['--tablespace NAME:PATH', 'restore tablespace NAME into PATH (repeatable; remote: PATH on that host)'],
     ['--standby-mode', 'start the restored copy as a standby (standby.signal)'],
     ['--get-wal', 'copy no WAL; restore_command fetches each file from Barkeep (`barkeep get-wal`)'],
     ['--no-get-wal', 'copy the WAL recovery needs into DEST/barkeep_wal (the default)'],
@@ -94,12 +94,9 @@ export const restore: Verb = {
       ...readGetWal(ctx, server.name, sshCommand !== undefined),
       tablespaces: parseTablespaceOptions(readStrings(ctx, 'tablespace')),
     };
-    if (sshCommand !== undefined && options.tablespaces.size > 0) {
-      throw new EngineError('usage', '--tablespace is not supported with --remote-ssh-command yet', 'restore locally, or restore a backup without tablespaces');
-    }
     const runRestore = (dryRun: boolean, jobCtx: JobContext): Promise<RestoreReport> => (sshCommand === undefined
       ? restoreLocal(plan, dest, { ...options, dryRun }, jobCtx)
-      : restoreRemote(plan, dest, { ...options, dryRun, sshCommand }, jobCtx));
+      : restoreRemote(plan, dest, { ...options, dryRun, sshCommand, parallelJobs: server.parallelJobs }, jobCtx));
     // The checks alone first (a dry run writes nothing), so that a refusal comes before any plan or progress.
     const checked = await runRestore(true, { signal: new AbortController().signal, progress: () => undefined, log: () => undefined });
     if (options.dryRun) {

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
-import { packPlannedWal } from './remote-tar';
+import { createLocalTransport } from '../transport/local-transport';
+import { remoteExtractCommand } from './remote-dest';
+import { packEntries, packPlannedWal, streamIntoRemote } from './remote-tar';
 
 test('packPlannedWal writes a ustar archive that GNU tar extracts byte for byte', async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-remote-tar-'));
@@ -34,4 +36,100 @@ test('packPlannedWal fails when a planned file is gone', async () => {
   const source = packPlannedWal('/nonexistent-barkeep-wals', ['000000010000000000000003']);
   await assert.rejects(buffer(source.stream), /wal file 000000010000000000000003 disappeared/);
   await assert.rejects(source.done, /disappeared/);
+});
+
+test('packEntries packs exactly the listed names, in order, a folder without its content, any character in a name', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-pack-entries-'));
+  try {
+    const source = path.join(root, 'source');
+    mkdirSync(path.join(source, 'sub'), { recursive: true });
+    writeFileSync(path.join(source, 'sub', 'inner'), 'not listed');
+    writeFileSync(path.join(source, '-v'), 'dash');
+    writeFileSync(path.join(source, 'new\nline'), 'newline');
+    writeFileSync(path.join(source, 'sp ace'), 'not listed');
+    const packed = packEntries(source, ['sub', '-v', 'new\nline']);
+    const archive = await buffer(packed.stream);
+    await packed.done;
+    const listed = execFileSync('tar', ['--quoting-style=escape', '-tf', '-'], { input: archive, encoding: 'utf8' });
+    assert.equal(listed, 'sub/\n-v\nnew\\nline\n');
+    const out = path.join(root, 'out');
+    mkdirSync(out);
+    execFileSync('tar', ['-C', out, '-xf', '-'], { input: archive });
+    assert.deepEqual(readdirSync(out).sort(), ['-v', 'new\nline', 'sub']);
+    assert.deepEqual(readdirSync(path.join(out, 'sub')), []);
+    assert.equal(readFileSync(path.join(out, '-v'), 'utf8'), 'dash');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('packEntries keeps a small archive whose tar exited before anyone read it', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-pack-late-'));
+  try {
+    writeFileSync(path.join(root, 'a'), 'late reader');
+    const packed = packEntries(root, ['a']);
+    await packed.done;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const archive = await buffer(packed.stream);
+    assert.equal(archive.length, 10240);
+    assert.equal(execFileSync('tar', ['-xOf', '-', 'a'], { input: archive, encoding: 'utf8' }), 'late reader');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('packEntries fails when a listed file is missing', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-pack-missing-'));
+  try {
+    const packed = packEntries(root, ['gone']);
+    await buffer(packed.stream);
+    await assert.rejects(packed.done, /the local tar of '.*' failed \(exit 2\): .*gone/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('streamIntoRemote into remoteExtractCommand (through /bin/sh here): folder made 0700, files there, the pid seen and forgotten at exit', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-stream-into-'));
+  try {
+    const source = path.join(root, 'source');
+    mkdirSync(path.join(source, 'base'), { recursive: true });
+    writeFileSync(path.join(source, 'base', 'a'), Buffer.alloc(3000, 1));
+    const target = path.join(root, "it's new", 'data');
+    const added: number[] = [];
+    const running = new Set<number>();
+    const track = running.add.bind(running);
+    running.add = (pid: number) => {
+      added.push(pid);
+      return track(pid);
+    };
+    let reported = 0;
+    const sent = await streamIntoRemote(createLocalTransport(), remoteExtractCommand(target, true), packEntries(source, ['base', 'base/a']),
+      { what: 'test', signal: new AbortController().signal, onBytes: (bytes) => { reported = bytes; }, running });
+    // two headers, 3000 bytes padded to 3072, the end blocks, padded to tar's 10240-byte record
+    assert.equal(sent, 10240);
+    assert.equal(reported, sent);
+    assert.deepEqual(readFileSync(path.join(target, 'base', 'a')), Buffer.alloc(3000, 1));
+    assert.equal(statSync(target).mode & 0o777, 0o700);
+    assert.equal(added.length, 1);
+    assert.ok(added[0]! > 1);
+    assert.equal(running.size, 0);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('streamIntoRemote reports a failing remote tar with its message', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-stream-fail-'));
+  try {
+    writeFileSync(path.join(root, 'a'), 'x');
+    const missing = path.join(root, 'no', 'such');
+    await assert.rejects(
+      streamIntoRemote(createLocalTransport(), remoteExtractCommand(missing, false), packEntries(root, ['a']),
+        { what: 'unpacking into the missing folder', signal: new AbortController().signal, onBytes: () => undefined }),
+      (error: Error) => /^unpacking into the missing folder failed on local \(exit 2\): tar: .*no\/such/.test(error.message));
+    assert.ok(!existsSync(missing));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

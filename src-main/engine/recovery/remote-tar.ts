@@ -1,12 +1,13 @@
 /**
- * The tar streams of a remote restore: the backup's data folder packed by the
- * local `tar` (postmaster.pid/opts left out), the plan's WAL packed by a minimal
- * ustar writer of our own (decompressed, read one file at a time), and the pipe
- * of either into a remote `tar -x` with backpressure and byte counts. Reads the
- * store only; what the remote side does with the stream is the caller's command.
+ * The tar streams of a remote restore: named entries of a store folder packed
+ * by the local GNU tar (a list on its stdin, folders without their content), the
+ * plan's WAL packed by a minimal ustar writer of our own (decompressed, read one
+ * file at a time), and the pipe of either into a remote `tar -x` with
+ * backpressure, byte counts and the remote pid (for a cleanup that must stop it
+ * first). Reads the store only; what the remote side runs is the caller's command.
  */
 import { spawn } from 'node:child_process';
-import { Readable, Transform } from 'node:stream';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EngineError } from '../../../shared/errors';
 import type { Transport } from '../transport/transport';
@@ -20,26 +21,37 @@ export interface TarSource {
   done: Promise<void>;
 }
 
-/** Packs `dataFolder` with the local GNU tar, as entries relative to it. */
-export function packDataFolder(dataFolder: string): TarSource {
-  const child = spawn('tar', ['-C', dataFolder, '--exclude=./postmaster.pid', '--exclude=./postmaster.opts', '-cf', '-', '.'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Packs `names` (relative to `root`; a folder stands for itself, not its content) with the local GNU tar, in the
+ * order given. The names travel NUL-separated on tar's stdin, so any character (even a newline) is safe.
+ */
+export function packEntries(root: string, names: readonly string[]): TarSource {
+  const child = spawn('tar', ['-C', root, '--null', '--no-recursion', '-T', '-', '-cf', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4096);
   });
+  // tar stopping early (a stream cancelled) breaks this pipe: its exit status tells.
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(names.map((name) => `${name}\0`).join(''));
   const done = new Promise<void>((resolve, reject) => {
-    child.once('error', (error) => reject(new EngineError('io-failed', `unable to run the local tar on '${dataFolder}': ${error.message.toLowerCase()}`, 'install GNU tar on this machine')));
+    child.once('error', (error) => reject(new EngineError('io-failed', `unable to run the local tar on '${root}': ${error.message.toLowerCase()}`, 'install GNU tar on this machine')));
     child.once('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new EngineError('io-failed', `the local tar of '${dataFolder}' failed (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no message'}`, 'check that the backup folder is readable'));
+      else reject(new EngineError('io-failed', `the local tar of '${root}' failed (${signal ?? `exit ${code}`}): ${stderr.trim() || 'no message'}`, 'check that the backup folder is readable'));
     });
   });
-  // An early failure of the consumer must not leave tar running.
-  child.stdout.once('close', () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
+  // A consumer that fails first leaves nobody awaiting `done`.
+  done.catch(() => undefined);
+  // Node drains a child's unread stdout when the child exits: a small archive, written before the remote command
+  // was ready, would be lost. Piped at once, it waits here (tar blocked on the pipe once this buffer is full).
+  const stream = new PassThrough();
+  child.stdout.pipe(stream);
+  // A consumer that stops before the end must not leave tar running.
+  stream.once('close', () => {
+    if (!stream.readableEnded && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   });
-  return { stream: child.stdout, done };
+  return { stream, done };
 }
 
 /** Packs the named archived WAL files (segments decompressed) as regular 0600 files at the top of the archive. */
@@ -97,18 +109,47 @@ function writeOctal(header: Buffer, value: number, offset: number, length: numbe
   header.write(`${value.toString(8).padStart(length - 1, '0')}\u0000`, offset, length, 'ascii');
 }
 
+export interface RemoteStreamOptions {
+  /** what the stream does, for messages: "unpacking the data folder into '/srv/restore'" */
+  what: string;
+  signal: AbortSignal;
+  /** the running total of bytes sent */
+  onBytes: (bytes: number) => void;
+  /**
+   * The remote pids of commands still running: the command's first stdout line `pid N` adds N, its exit removes it.
+   * What remains after a failure is what a cleanup must stop (see remoteExtractCommand and stopRemoteExtracts).
+   */
+  running?: Set<number>;
+}
+
 /**
- * Runs `command` on the remote host and pipes `source` into its stdin; resolves
- * with the bytes sent once both sides finished cleanly. `onBytes` gets the running total.
+ * Runs `command` on the remote host and pipes `source` into its stdin; resolves with the bytes sent once both sides
+ * finished cleanly.
  */
-export async function streamIntoRemote(transport: Transport, command: string, source: TarSource, what: string,
-  signal: AbortSignal, onBytes: (bytes: number) => void): Promise<number> {
-  const remote = await transport.execStream(command, { signal });
+export async function streamIntoRemote(transport: Transport, command: string, source: TarSource, options: RemoteStreamOptions): Promise<number> {
+  const { what, signal, onBytes, running } = options;
+  let remote: Awaited<ReturnType<Transport['execStream']>>;
+  try {
+    remote = await transport.execStream(command, { signal });
+  } catch (error) {
+    source.stream.destroy();
+    throw error;
+  }
   let stderr = '';
   remote.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-4096);
   });
-  remote.stdout.on('data', () => undefined);
+  let stdout = '';
+  let pid: number | null = null;
+  remote.stdout.on('data', (chunk: Buffer) => {
+    if (pid !== null || stdout.length > 256) return;
+    stdout += chunk.toString('utf8');
+    const line = /^pid (\d+)\n/.exec(stdout);
+    if (line) {
+      pid = Number(line[1]);
+      running?.add(pid);
+    }
+  });
   let sent = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -117,9 +158,22 @@ export async function streamIntoRemote(transport: Transport, command: string, so
       callback(null, chunk);
     },
   });
+  // Which side failed first is the cause: a local tar that stopped ends the stream early (the remote tar then fails
+  // on a short archive); a remote tar that stopped breaks the pipe (the local tar then dies of it).
+  let remoteExited = false;
+  let sourceFailedFirst = false;
+  source.done.catch(() => {
+    if (!remoteExited) sourceFailedFirst = true;
+  });
+  const exited = remote.done.then((exit) => {
+    remoteExited = true;
+    return exit;
+  });
   // A failed remote tar shows in its exit status and stderr, which say more than the broken pipe.
   const piped = pipeline(source.stream, counter, remote.stdin, { signal }).then(() => null, (error: unknown) => error);
-  const [pipeError, exit] = await Promise.all([piped, remote.done]);
+  const [pipeError, exit] = await Promise.all([piped, exited]);
+  if (pid !== null) running?.delete(pid);
+  if (sourceFailedFirst) await source.done;
   if (exit.code !== 0) {
     throw new EngineError('io-failed', `${what} failed on ${transport.description} (${exit.signal ?? `exit ${exit.code}`}): ${stderr.trim() || 'no message'}`,
       'check the destination folder, its owner and the free space on that host');

@@ -2,7 +2,7 @@
  * Tablespaces on restore: `--tablespace NAME:PATH` parsing, where each of a
  * backup's tablespaces goes (its mapped PATH, else its original location), and
  * the tablespace_map PostgreSQL reads at startup to create pg_tblspc/<oid>.
- * Pure, except readTablespaceTargetState which only reads.
+ * Shared by the local and the remote restore. Pure, except checkTablespaceTarget which only reads.
  */
 import path from 'node:path';
 import type { BackupTablespace } from '../../../shared/domain/backup';
@@ -73,9 +73,18 @@ export function planTablespaces(tablespaces: readonly BackupTablespace[], mappin
 /** Refuses a tablespace target that is not an absent or empty folder (never emptied, even with --force). */
 export function checkTablespaceTarget(space: TablespaceRelocation): { exists: boolean } {
   const state = readDestState(space.target);
-  if (state.entries.length === 0) return { exists: state.exists };
-  const shown = state.entries.slice(0, 3).join(', ') + (state.entries.length > 3 ? ', …' : '');
-  throw new EngineError('restore-refused', `the folder '${space.target}' for tablespace '${space.name}' is not empty (${shown})`,
+  refuseBusyTablespaceTarget(space, state.entries);
+  return { exists: state.exists };
+}
+
+/**
+ * The refusal of a tablespace target holding `entries` (a local or a remote folder; `where` names a remote host).
+ * Does nothing for an empty list.
+ */
+export function refuseBusyTablespaceTarget(space: TablespaceRelocation, entries: readonly string[], where?: string): void {
+  if (entries.length === 0) return;
+  const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', …' : '');
+  throw new EngineError('restore-refused', `the folder '${space.target}' for tablespace '${space.name}'${where === undefined ? '' : ` on ${where}`} is not empty (${shown})`,
     space.mapped ? 'map it to an empty or new folder' : `it is the tablespace's original location; map it elsewhere with --tablespace ${space.name}:PATH`);
 }
 
