@@ -19,6 +19,9 @@ export const channelNames = [
   'backups:verify',
   'backups:keep',
   'wal:coverage',
+  'disk:report',
+  'disk:measure',
+  'disk:history',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { KeepTarget } from '../domain/backup';
 import { BackupDetail, BackupList, DeletedBackup, KeptBackup } from '../domain/backup-view';
+import { DiskHistory, DiskReport } from '../domain/disk';
 import { BackupId, JobId, ServerName } from '../domain/names';
 import { JobLogLine, JobSnapshot } from '../domain/job';
 import { CheckResult, ConfigWarning, ServerProbe, ServerSummary } from '../domain/server';
@@ -52,6 +53,12 @@ export const contract = {
   /** sets (full, standalone) or releases (null) the keep mark */
   'backups:keep': { input: BackupInput.extend({ target: KeepTarget.nullable() }).strict(), output: KeptBackup },
   'wal:coverage': { input: ServerInput, output: WalCoverageView },
+  /** volumes read now (state, forecast) and each server's bytes from its newest usage sample: no walk of the stores */
+  'disk:report': { input: NoInput, output: DiskReport },
+  /** walks every server's store now (a hard-linked file counted once), records the samples, then reports; 'disk' is invalidated */
+  'disk:measure': { input: NoInput, output: DiskReport },
+  /** the daily usage samples over the growth window, of one server or all, for the growth chart */
+  'disk:history': { input: z.object({ server: ServerName.optional() }).strict(), output: DiskHistory },
 } as const satisfies Record<ChannelName, { input: z.ZodType; output: z.ZodType }>;
 
 export type Contract = typeof contract;

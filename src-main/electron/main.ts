@@ -3,13 +3,15 @@
  * isolation, sandbox, no node integration, CSP, no navigation or new windows),
  * the engine behind the contract, and a tray icon. All engine work is in engine/.
  */
-import { app, BrowserWindow, Menu, Tray, nativeImage, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, Menu, Notification, Tray, nativeImage, session, shell, type IpcMainInvokeEvent } from 'electron';
 import path from 'node:path';
 import { createHandlers } from '../engine/contract-handlers';
 import { Engine } from '../engine/engine';
 import { ArchiverSupervisor } from '../engine/scheduler/archiver-supervisor';
 import { Scheduler } from '../engine/scheduler/scheduler';
 import { resolveConfigFile } from '../engine/config/home';
+import { describeDiskStateChange } from '../engine/disk/disk-watch';
+import type { DiskStateChange } from '../../shared/domain/disk';
 import { forwardEvents, routeContract } from './ipc-router';
 
 const contentSecurityPolicy =
@@ -52,6 +54,14 @@ function isTrustedSender(event: IpcMainInvokeEvent): boolean {
     && frame.url.startsWith('file://');
 }
 
+function notifyDiskStateChange(change: DiskStateChange): void {
+  if (!Notification.isSupported()) return;
+  const words = describeDiskStateChange(change);
+  const notification = new Notification({ title: words.title, body: words.body, urgency: change.volume.state === 'critical' ? 'critical' : 'normal' });
+  notification.on('click', () => mainWindow?.show());
+  notification.show();
+}
+
 async function start(): Promise<void> {
   if (!app.requestSingleInstanceLock()) {
     app.quit();
@@ -73,6 +83,8 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 
   mainWindow = createWindow(appRoot);
+  // One OS notification per disk threshold crossing; the engine decides what a crossing is.
+  engine.onDiskStateChange(notifyDiskStateChange);
   tray = new Tray(nativeImage.createFromPath(path.join(appRoot, 'assets', 'icon.png')).resize({ width: 16, height: 16 }));
   tray.setToolTip('Barkeep');
   tray.setContextMenu(Menu.buildFromTemplate([

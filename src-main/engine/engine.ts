@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { JobEvent, PushEvent, InvalidateTopic } from '../../shared/ipc/events';
 import type { ServerProbe, ServerSummary } from '../../shared/domain/server';
+import type { DiskHistory, DiskReport, DiskStateChange } from '../../shared/domain/disk';
 import type { ServerName } from '../../shared/domain/names';
 import { EngineError } from '../../shared/errors';
 import { Catalog, type CheckResultRow } from './catalog/catalog';
@@ -34,6 +35,11 @@ import type { VerifyReport } from './backup/verify-backup';
 import { runVerifyJob } from './backup/verify-job';
 import { setBackupKeep } from './retention/keep';
 import { buildWalCoverageView } from './wal/coverage-view';
+import { measureStores, readDiskHistory, readDiskOverview } from './disk/disk-overview';
+import { DiskWatch } from './disk/disk-watch';
+import { latestUsageSamples, type DiskUsageSample } from './disk/usage-history';
+import { readVolumeStatuses } from './disk/volume-states';
+import { diskGaugeOf, readArchiverState, readWalArrival, summariseDrill } from './server-activity';
 
 export interface EngineOptions {
   configFile: string;
@@ -47,6 +53,11 @@ export class Engine {
   readonly jobs: JobQueue;
   private currentConfig: LoadedConfig;
   private readonly listeners = new Set<(event: PushEvent) => void>();
+  /** judges the volumes on every 'disk' invalidation while someone listens (the Electron shell's notifications) */
+  private readonly diskWatch = new DiskWatch(async () => ({
+    volumes: await readVolumeStatuses(this.currentConfig.servers, this.currentConfig.global),
+    thresholds: diskThresholds(this.currentConfig.global),
+  }));
 
   private constructor(config: LoadedConfig, catalog: Catalog, jobs: JobQueue) {
     this.currentConfig = config;
@@ -84,6 +95,14 @@ export class Engine {
 
   invalidate(topic: InvalidateTopic, server: ServerName | null = null): void {
     this.emit({ kind: 'invalidate', topic, server });
+    // Backups taken, deleted or retired change what the store holds: the disk figures follow.
+    if (topic === 'backups') this.invalidate('disk', server);
+    if (topic === 'disk' && this.diskWatch.watched) void this.diskWatch.look();
+  }
+
+  /** A volume crossed into warning or critical (once per crossing); listening makes the engine watch the volumes. */
+  onDiskStateChange(listener: (change: DiskStateChange) => void): () => void {
+    return this.diskWatch.onChange(listener);
   }
 
   server(name: string): ServerConfig {
@@ -97,7 +116,8 @@ export class Engine {
   }
 
   listServers(): ServerSummary[] {
-    return this.currentConfig.servers.map((server) => this.summarise(server));
+    const samples = new Map(latestUsageSamples(this.catalog).map((sample) => [sample.server, sample]));
+    return this.currentConfig.servers.map((server) => this.summarise(server, samples.get(server.name)));
   }
 
   /** Connects to a server, learns its version and system identifier, and remembers them. */
@@ -187,6 +207,25 @@ export class Engine {
     return buildWalCoverageView(this.catalog, this.server(name));
   }
 
+  /** Volumes read now, servers from their newest usage samples; no store is walked. */
+  async diskReport(): Promise<DiskReport> {
+    const report = await readDiskOverview(this.catalog, this.currentConfig.servers, this.currentConfig.global, new Date());
+    this.diskWatch.observe(report.volumes, report.thresholds);
+    return report;
+  }
+
+  /** Walks every store now and records today's samples, then reports. */
+  async measureDisk(): Promise<DiskReport> {
+    await measureStores(this.catalog, this.currentConfig.servers, new Date());
+    this.invalidate('disk');
+    return this.diskReport();
+  }
+
+  diskHistory(name?: string): DiskHistory {
+    const servers = name === undefined ? this.currentConfig.servers.map((server) => server.name) : [this.server(name).name];
+    return readDiskHistory(this.catalog, servers, new Date());
+  }
+
   /** A full backup as a job (progress and cancellation through the queue); 'backups' is invalidated as it goes. */
   startBackup(name: string): JobHandle<BackupInfo> {
     const server = this.server(name);
@@ -194,7 +233,14 @@ export class Engine {
       kind: 'backup',
       server: server.name,
       title: `backup ${server.name}`,
-      run: (ctx) => runBackup(this.backupDeps(), server, {}, ctx),
+      run: async (ctx) => {
+        try {
+          return await runBackup(this.backupDeps(), server, {}, ctx);
+        } finally {
+          // The backup's usage sample is recorded after its last 'backups' invalidation.
+          this.invalidate('disk', server.name);
+        }
+      },
     });
   }
 
@@ -226,10 +272,11 @@ export class Engine {
   async close(): Promise<void> {
     await this.jobs.cancelAll();
     this.listeners.clear();
+    this.diskWatch.dispose();
     this.catalog.close();
   }
 
-  private summarise(server: ServerConfig): ServerSummary {
+  private summarise(server: ServerConfig, diskSample: DiskUsageSample | undefined): ServerSummary {
     const facts = this.catalog.serverFacts(server.name);
     const stats = this.catalog.backupStats(server.name);
     const checks = [...this.catalog.checkResults(server.name), ...drillHealth(this.catalog, server)];
@@ -250,6 +297,10 @@ export class Engine {
       checkedAt: checks.reduce<string | null>((latest, check) => (latest === null || check.checkedAt > latest ? check.checkedAt : latest), null),
       backupCount: stats.count,
       lastBackupAt: stats.lastEndTime,
+      wal: readWalArrival(this.catalog, server.name),
+      archiver: readArchiverState(server),
+      disk: diskGaugeOf(diskSample, this.currentConfig.global),
+      lastDrill: summariseDrill(lastDrill(this.catalog, server.name)),
     };
   }
 
@@ -277,6 +328,10 @@ function drillHealth(catalog: Catalog, server: ServerConfig): CheckResultRow[] {
     hint: `see \`barkeep list-drills ${server.name} --last\`, fix the cause, and run \`barkeep drill ${server.name}\` again`,
     checkedAt: drill.finishedAt,
   }];
+}
+
+function diskThresholds(global: GlobalConfig): DiskReport['thresholds'] {
+  return { warningFreePercent: global.diskWarningFreePercent, criticalFreePercent: global.diskCriticalFreePercent };
 }
 
 export function catalogFile(config: LoadedConfig): string {

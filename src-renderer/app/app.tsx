@@ -1,11 +1,13 @@
 /**
- * The app frame: header, navigation, the current view, and toasts. While
+ * The app frame: header, the disk banner (while a volume is past a threshold),
+ * navigation, the current view, and toasts. While
  * starting it shows a loading panel; after a fatal error, the error instead of
  * the view. Moves focus to the view's heading when the person navigates
  * (to another view, or to another server's view).
  */
 import { useEffect, useRef } from 'react';
 import { BackupsView } from '../features/backups/backups-view';
+import { DiskBanner } from '../features/disk/disk-banner';
 import { DiskView } from '../features/disk/disk-view';
 import { JobsView } from '../features/jobs/jobs-view';
 import { RestoreView } from '../features/restore/restore-view';
@@ -35,6 +37,7 @@ export function App() {
   return (
     <div className="app">
       <AppHeader />
+      {bootState === 'ready' && <DiskBanner />}
       <AppNav current={route} />
       <main ref={main} className="app-main" aria-busy={bootState === 'loading'}>
         {bootState === 'error' && <FatalError />}

@@ -55,8 +55,10 @@ function invalidate(store: BarkeepStore, topic: InvalidateTopic, server: string 
     case 'jobs':
       void state.refreshJobs();
       return;
-    // No slice holds disk usage yet; its view arrives with a later issue.
+    // The banner on every view and the Disk view read the disk report; the servers' small gauges read their samples.
     case 'disk':
+      void state.refreshDisk();
+      void state.refreshServers();
       return;
   }
 }

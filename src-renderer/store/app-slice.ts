@@ -1,5 +1,5 @@
 /**
- * The app slice: startup (app:info plus the first servers:list), the fatal
+ * The app slice: startup (app:info plus the first servers:list; then jobs and disk), the fatal
  * error that replaces the views, and the state of the event connection.
  * It owns nothing per-server or per-job.
  */
@@ -42,6 +42,8 @@ export const createAppSlice =
         return;
       }
       void get().refreshJobs();
+      // The disk banner belongs to every view; a failure here shows in the Disk view, not as a fatal error.
+      void get().refreshDisk();
     },
 
     failFatally(problem) {
@@ -55,6 +57,7 @@ export const createAppSlice =
     resync() {
       void get().refreshServers();
       void get().refreshJobs();
+      void get().refreshDisk();
       get().refreshOpenServer();
     },
   });

@@ -74,6 +74,10 @@ function server(name: string): ServerSummary {
     checkedAt: null,
     backupCount: 0,
     lastBackupAt: null,
+    wal: { lastSegment: null, lastArrivalAt: null },
+    archiver: { streaming: 'off', streamingPid: null, archiveCommand: false },
+    disk: null,
+    lastDrill: null,
   } as unknown as ServerSummary;
 }
 
@@ -127,7 +131,7 @@ test('a restored connection after boot refetches what events may have missed', a
   door.setConnection('reconnecting');
   door.setConnection('live');
   await settle();
-  assert.deepEqual(door.calls.sort(), ['jobs:list', 'servers:list']);
+  assert.deepEqual(door.calls.sort(), ['disk:report', 'jobs:list', 'servers:list']);
 });
 
 test('job events upsert snapshots and extend the logs of an opened job', async () => {
@@ -265,4 +269,71 @@ test('a refused delete comes back for the dialog, not as a toast; a failed refet
   assert.equal(held?.status, 'failed');
   assert.equal(held?.status === 'failed' && held.problem.message, 'catalog is locked');
   assert.equal(held?.value?.minimumRedundancy, 1, 'the last good table stays shown');
+});
+
+const volume = {
+  id: '2049', mountPoint: '/srv', totalBytes: 1000, freeBytes: 150, usedBytes: 850, freePercent: 15, state: 'warning', servers: ['main'],
+  storeBytes: 400, forecast: { state: 'not-enough-data' },
+};
+const diskReport = (state: string) => ({
+  at: '2026-11-24T03:00:00.000Z', thresholds: { warningFreePercent: 20, criticalFreePercent: 10 },
+  volumes: [{ ...volume, state }], servers: [],
+});
+
+test('the disk report loads at boot and follows disk invalidations; the history only while the Disk view is open', async () => {
+  let state = 'warning';
+  const door = memoryDoor({
+    'app:info': () => info,
+    'servers:list': () => [],
+    'jobs:list': () => [],
+    'disk:report': () => diskReport(state),
+    'disk:history': () => ({ since: '2026-10-25T03:00:00.000Z', samples: [] }),
+    'disk:measure': () => diskReport('critical'),
+  });
+  await door.store.getState().boot();
+  await settle();
+  assert.equal(door.store.getState().diskReport?.value?.volumes[0]?.state, 'warning');
+
+  const callsAfter = async (event: PushEvent): Promise<string[]> => {
+    door.calls.length = 0;
+    door.push(event);
+    await settle();
+    return [...door.calls].sort();
+  };
+  state = 'critical';
+  // A disk invalidation refetches the report, and the servers (whose rows carry a small gauge).
+  assert.deepEqual(await callsAfter({ kind: 'invalidate', topic: 'disk', server: null }), ['disk:report', 'servers:list']);
+  assert.equal(door.store.getState().diskReport?.value?.volumes[0]?.state, 'critical');
+
+  door.store.getState().openDiskView();
+  await settle();
+  assert.equal(door.store.getState().diskHistory?.status, 'loaded');
+  assert.deepEqual(await callsAfter({ kind: 'invalidate', topic: 'disk', server: 'main' as ServerSummary['name'] }), ['disk:history', 'disk:report', 'servers:list']);
+  door.store.getState().closeDiskView();
+  assert.deepEqual(await callsAfter({ kind: 'invalidate', topic: 'disk', server: null }), ['disk:report', 'servers:list']);
+
+  state = 'ok';
+  door.calls.length = 0;
+  await door.store.getState().measureDisk();
+  assert.deepEqual(door.calls, ['disk:measure']);
+  assert.equal(door.store.getState().diskReport?.value?.volumes[0]?.state, 'critical', 'the measured report replaces the old one');
+  assert.equal(door.store.getState().diskMeasuring, false);
+});
+
+test('a failed disk report keeps the last one and raises no toast', async () => {
+  let fails = false;
+  const door = memoryDoor({
+    'disk:report': () => {
+      if (fails) throw { code: 'io-failed', message: "unable to read volume '/srv'" } satisfies ErrorPayload;
+      return diskReport('warning');
+    },
+  });
+  await door.store.getState().refreshDisk();
+  fails = true;
+  await door.store.getState().refreshDisk();
+  const held = door.store.getState().diskReport;
+  assert.equal(held?.status, 'failed');
+  assert.equal(held?.status === 'failed' && held.problem.message, "unable to read volume '/srv'");
+  assert.equal(held?.value?.volumes[0]?.state, 'warning', 'the banner keeps the last known state');
+  assert.deepEqual(door.store.getState().toasts, []);
 });

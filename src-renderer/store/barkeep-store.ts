@@ -1,17 +1,18 @@
 /**
- * The renderer's one zustand store, made of slices (app, servers, server view, jobs, ui).
+ * The renderer's one zustand store, made of slices (app, servers, server view, disk, jobs, ui).
  * Slices get the contract client at creation; they never see a transport.
  * Components select one value at a time; event handlers call actions via getState().
  */
 import { createStore, type StateCreator, type StoreApi } from 'zustand';
 import type { BarkeepClient } from '../../shared/ipc/client';
 import { createAppSlice, type AppSlice } from './app-slice';
+import { createDiskSlice, type DiskSlice } from './disk-slice';
 import { createJobsSlice, type JobsSlice } from './jobs-slice';
 import { createServerViewSlice, type ServerViewSlice } from './server-view-slice';
 import { createServersSlice, type ServersSlice } from './servers-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 
-export type BarkeepState = AppSlice & ServersSlice & ServerViewSlice & JobsSlice & UiSlice;
+export type BarkeepState = AppSlice & ServersSlice & ServerViewSlice & DiskSlice & JobsSlice & UiSlice;
 export type BarkeepStore = StoreApi<BarkeepState>;
 export type SliceCreator<Slice> = StateCreator<BarkeepState, [], [], Slice>;
 
@@ -25,6 +26,7 @@ export function createBarkeepStore(deps: StoreDeps): BarkeepStore {
     ...createAppSlice(deps)(...args),
     ...createServersSlice(deps)(...args),
     ...createServerViewSlice(deps)(...args),
+    ...createDiskSlice(deps)(...args),
     ...createJobsSlice(deps)(...args),
     ...createUiSlice()(...args),
   }));

@@ -128,7 +128,7 @@ export function forecastForVolume(catalog: Catalog, volume: Pick<VolumeInfo, 'id
 }
 
 /** forecast.ts's model fed from the catalog: the newest complete backup, the backup interval, the WAL archived per day. */
-function measureRetentionNeed(catalog: Catalog, server: ServerConfig, now: Date): RetentionNeed | null {
+export function measureRetentionNeed(catalog: Catalog, server: ServerConfig, now: Date): RetentionNeed | null {
   if (server.retentionPolicy === null) return null;
   const complete = catalog.listBackups(server.name).filter(isComplete);
   const newest = complete.at(-1);

@@ -1,8 +1,9 @@
 /**
- * The servers table: one row per configured server with its health, method,
- * PostgreSQL facts, backups, and a Probe button whose result shows in the row.
- * The server's name links to its own view, and a click anywhere else on the
- * row (not on a button) opens it too.
+ * The servers table: one row per configured server with its health (naming
+ * the failing checks), PostgreSQL facts, last backup, WAL arrival and archiver
+ * state, a small disk gauge, the last restore drill, and Check and Probe
+ * buttons whose results show in the row. The server's name links to its own
+ * view, and a click anywhere else on the row (not on a button) opens it too.
  * Each row selects its own probe state, so probing one re-renders one row.
  */
 import type { MouseEvent } from 'react';
@@ -10,6 +11,7 @@ import type { ServerSummary } from '../../../shared/domain/server';
 import { hrefForServer } from '../../app/hash-route';
 import { useBarkeep } from '../../app/store-context';
 import { useNow } from '../../app/use-now';
+import { ServerActivity } from './server-activity';
 import { formatAge } from './backup-age';
 import { HealthBadge } from './health-badge';
 import { ProbeResult } from './probe-result';
@@ -23,11 +25,10 @@ export function ServerTable({ servers }: { servers: readonly ServerSummary[] }) 
           <tr>
             <th scope="col">Server</th>
             <th scope="col">Health</th>
-            <th scope="col">Method</th>
-            <th scope="col">PostgreSQL</th>
-            <th scope="col">System id</th>
-            <th scope="col" className="numeric">Backups</th>
             <th scope="col">Last backup</th>
+            <th scope="col">WAL</th>
+            <th scope="col">Disk</th>
+            <th scope="col">Last drill</th>
             <th scope="col">Actions</th>
           </tr>
         </thead>
@@ -64,6 +65,13 @@ function ServerRow({ server, now }: { server: ServerSummary; now: number }) {
           {!server.active && <span className="tag tag-inactive">inactive</span>}
         </div>
         {server.description !== '' && <div className="server-description">{server.description}</div>}
+        <div className="server-facts-line">
+          <span>PostgreSQL {server.pgVersion ?? <NotKnown />}</span>
+          <span>
+            system <span className="mono">{server.systemId ?? <NotKnown />}</span>
+          </span>
+          <span>method {server.backupMethod}</span>
+        </div>
         <div className="conninfo mono" title={`conninfo from ${server.configFile}`}>
           {server.conninfo}
         </div>
@@ -72,11 +80,13 @@ function ServerRow({ server, now }: { server: ServerSummary; now: number }) {
         <HealthBadge health={server.health} testId={`server-health-${server.name}`} />
         <FailingChecks server={server} />
       </td>
-      <td>{server.backupMethod}</td>
-      <td>{server.pgVersion ?? <NotKnown />}</td>
-      <td className="mono">{server.systemId ?? <NotKnown />}</td>
-      <td className="numeric">{server.backupCount}</td>
-      <td title={server.lastBackupAt ?? undefined}>{formatAge(server.lastBackupAt, now)}</td>
+      <td title={server.lastBackupAt ?? undefined} data-testid={`server-last-backup-${server.name}`}>
+        <div>{formatAge(server.lastBackupAt, now)}</div>
+        <div className="muted cell-note">
+          {server.backupCount} backup{server.backupCount === 1 ? '' : 's'}
+        </div>
+      </td>
+      <ServerActivity server={server} now={now} />
       <td className="probe-cell">
         <button
           type="button"
