@@ -16,6 +16,7 @@ import { backupPostgresScenario } from './scenarios/backup-postgres';
 import { backupRsyncScenario } from './scenarios/backup-rsync';
 import { catalogIndexScenario } from './scenarios/catalog-index';
 import { readDataFolderScenario } from './scenarios/read-data-folder';
+import { restoreLocalScenario } from './scenarios/restore-local';
 import { walStreamingScenario } from './scenarios/wal-streaming';
 
 interface BenchArgs {
@@ -41,6 +42,7 @@ async function main(): Promise<number> {
     catalogIndexScenario({ rowCount: 100_000 }),
     backupPostgresScenario({ pgbenchScale: args.scale }),
     backupRsyncScenario({ pgbenchScale: args.scale }),
+    restoreLocalScenario({ pgbenchScale: args.scale }),
     walStreamingScenario({ walMegabytes: 512 }),
   ];
   const selected = selectScenarios(scenarios, args.only);

@@ -16,6 +16,7 @@ import { parseTablespaceOptions } from '../../engine/recovery/tablespaces';
 import { restoreLocal, type RestoreReport } from '../../engine/recovery/restore-local';
 import { restoreRemote } from '../../engine/recovery/restore-remote';
 import { parseRecoveryTarget } from '../../engine/recovery/target';
+import { estimateRestoreThroughput, readRestoreMeasurements } from '../../engine/recovery/throughput-estimate';
 import { createProgressPrinter, formatBytes } from '../progress-bar';
 import { executeDrill } from './drill';
 import type { Verb, VerbContext } from '../verb';
@@ -85,7 +86,8 @@ export const restore: Verb = {
     });
     const backups = engine.catalog.listBackups(server.name);
     const hint = backups.find((backup) => backup.walSegmentSize)?.walSegmentSize ?? null;
-    const plan = planRestore({ server: server.name, backups, archive: readWalArchiveView(server.walsDirectory, hint), target, backupSelector: selector });
+    const throughput = estimateRestoreThroughput(readRestoreMeasurements(engine.catalog, server.name, backups));
+    const plan = planRestore({ server: server.name, backups, archive: readWalArchiveView(server.walsDirectory, hint), target, backupSelector: selector, throughput });
     if (drill) return executeDrill(ctx, server.name, plan);
     if (dest === null) throw new EngineError('usage', 'restore needs a DEST folder (or --drill)');
     const sshCommand = stringOption(ctx, 'remote-ssh-command');
@@ -190,8 +192,17 @@ function printPlan(ctx: VerbContext, plan: RestorePlan, dest: string): void {
   ctx.out.line(`  target:      ${plan.targetDescription}${plan.target.kind === 'latest' ? '' : `, then ${plan.target.action}`}`);
   ctx.out.line(`  timeline:    ${plan.targetTimeline} (${plan.target.timeline})`);
   ctx.out.line(`  wal:         ${plan.walSegments.length} segments ${firstWal} … ${lastWal}${plan.historyFiles.length ? ` + ${plan.historyFiles.join(', ')}` : ''}`);
-  ctx.out.line(`  to copy:     ${formatBytes(plan.bytesToCopy)} (data ${formatBytes(plan.dataBytes)}, wal ${formatBytes(plan.walBytes)}), about ${plan.estimatedSeconds} s at ${formatBytes(plan.throughputBytesPerSecond)}/s (${plan.throughputSource})`);
+  ctx.out.line(`  to copy:     ${formatBytes(plan.bytesToCopy)} (data ${formatBytes(plan.dataBytes)}, wal ${formatBytes(plan.walBytes)})`);
+  const rate = `${formatBytes(plan.throughputBytesPerSecond)}/s`;
+  ctx.out.line(`  time:        ~${formatDuration(plan.estimatedSeconds)} at ${rate}${plan.throughputSource === 'measured' ? `, ${plan.throughputBasis}` : ` (${plan.throughputBasis})`}`);
   for (const warning of plan.warnings) ctx.out.line(`  WARNING: ${warning}`);
+}
+
+/** 40 s, 12 min, 2 h 05 min: the estimate's precision, no more. */
+function formatDuration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 120 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
 function printReport(ctx: VerbContext, report: RestoreReport): void {

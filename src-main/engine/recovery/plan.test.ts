@@ -123,7 +123,18 @@ test('timelines: latest follows the history file across the switch; unknown time
 });
 
 test('a measured throughput replaces the assumed one', () => {
-  const result = plan({}, { throughputBytesPerSecond: 50 * 1024 * 1024 });
+  const measured = { bytesPerSecond: 50 * 1024 * 1024, source: 'measured' as const, basis: 'measured by the last 2 restores' };
+  const result = plan({}, { throughput: measured });
   assert.equal(result.throughputSource, 'measured');
-  assert.equal(result.estimatedSeconds, Math.ceil(result.bytesToCopy / (50 * 1024 * 1024)));
+  assert.equal(result.throughputBasis, 'measured by the last 2 restores');
+  // 100 MiB of data + 11 segments (0A…14) of 16 MiB = 276 MiB; at 50 MiB/s 5.52 s, rounded up
+  assert.equal(result.bytesToCopy, 276 * 1024 * 1024);
+  assert.equal(result.estimatedSeconds, 6);
+  // no estimate given, or a useless one: the default, and the plan says so
+  for (const throughput of [undefined, { ...measured, bytesPerSecond: 0 }]) {
+    const fallback = plan({}, { throughput });
+    assert.equal(fallback.throughputSource, 'assumed');
+    assert.equal(fallback.throughputBasis, 'default estimate: no restore measured yet');
+    assert.equal(fallback.estimatedSeconds, 2); // 276 MiB at 200 MiB/s: 1.38 s
+  }
 });

@@ -10,6 +10,7 @@ import { formatLsn, formatSegmentName, historyFileName, parseLsn, segmentNumberO
 import { parseWalFileName } from '../wal/segment-name';
 import type { ServerHistory, TimelineSwitch } from '../wal/streaming/timeline-history';
 import { describeRecoveryTarget, type RecoveryTarget } from './target';
+import { defaultThroughputEstimate, type ThroughputEstimate } from './throughput-estimate';
 
 /** One archived segment, as archive-view.ts reads it from the store. */
 export interface ArchivedSegment {
@@ -40,8 +41,10 @@ export interface RestorePlan {
   walBytes: number;
   bytesToCopy: number;
   warnings: string[];
+  /** the copy rate the estimate uses, where it came from ('measured' on this machine, or 'assumed'), and in words */
   throughputBytesPerSecond: number;
-  throughputSource: 'assumed' | 'measured';
+  throughputSource: ThroughputEstimate['source'];
+  throughputBasis: string;
   estimatedSeconds: number;
 }
 
@@ -52,11 +55,9 @@ export interface PlanRestoreInput {
   target: RecoveryTarget;
   /** a backup id or name; null or 'latest' lets the planner choose */
   backupSelector: string | null;
-  /** a measured local copy rate; absent: an assumed 200 MiB/s */
-  throughputBytesPerSecond?: number;
+  /** this machine's restore rate (throughput-estimate.ts); absent: the default estimate */
+  throughput?: ThroughputEstimate;
 }
-
-const assumedThroughput = 200 * 1024 * 1024;
 
 export function planRestore(input: PlanRestoreInput): RestorePlan {
   const { archive, target } = input;
@@ -90,13 +91,12 @@ export function planRestore(input: PlanRestoreInput): RestorePlan {
   const warnings = collectWarnings(archive, target, walSegments);
   const dataBytes = backup.sizeBytes;
   const walBytes = walSegments.length * archive.segmentSize;
-  const measured = input.throughputBytesPerSecond !== undefined && input.throughputBytesPerSecond > 0;
-  const throughput = measured ? input.throughputBytesPerSecond! : assumedThroughput;
+  const throughput = input.throughput !== undefined && input.throughput.bytesPerSecond > 0 ? input.throughput : defaultThroughputEstimate();
   return {
     server: input.server, backup, target, targetDescription: describeRecoveryTarget(target), targetTimeline,
     walSegments, historyFiles, dataBytes, walBytes, bytesToCopy: dataBytes + walBytes, warnings,
-    throughputBytesPerSecond: throughput, throughputSource: measured ? 'measured' : 'assumed',
-    estimatedSeconds: Math.ceil((dataBytes + walBytes) / throughput),
+    throughputBytesPerSecond: throughput.bytesPerSecond, throughputSource: throughput.source, throughputBasis: throughput.basis,
+    estimatedSeconds: Math.ceil((dataBytes + walBytes) / throughput.bytesPerSecond),
   };
 }
 

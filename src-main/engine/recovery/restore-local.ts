@@ -4,14 +4,15 @@
  * ownership. Reads the store, writes only inside DEST, and on failure removes
  * what it wrote (also in relocated tablespace folders, which are checked empty first).
  */
-import { chmod, chown, lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { EngineError } from '../../../shared/errors';
+import { readManifestFile } from '../backup/manifest';
 import type { JobContext } from '../jobs/job-queue';
 import { isRoot, lookupClusterOwner } from '../postgres/local-cluster';
 import { backupFolder, type StorePaths } from '../store/layout';
-import { copyDataFolder, copyPlannedWal } from './copy-restore';
+import { copyRestoreFiles } from './copy-restore';
 import { checkDestEmpty, checkFreeSpace, checkNoPostmaster, readDestState } from './dest-checks';
 import type { RestorePlan } from './plan';
 import { checkTablespaceTarget, planTablespaces, renderTablespaceMap } from './tablespaces';
@@ -63,7 +64,7 @@ export async function restoreLocal(plan: RestorePlan, destInput: string, options
   }
 
   try {
-    // 2. an empty DEST (with --force, emptied), then the data folder
+    // 2. an empty DEST (with --force, emptied)
     if (state.entries.length > 0) await emptyFolder(dest, state.entries);
     let lastReport = 0;
     const report = (bytesDone: number, phase: string, force = false): void => {
@@ -71,26 +72,28 @@ export async function restoreLocal(plan: RestorePlan, destInput: string, options
       lastReport = Date.now();
       ctx.progress({ phase, bytesDone, bytesTotal: plan.bytesToCopy });
     };
+    // 3. the data folder and, among its files, the WAL recovery needs, decompressed, where restore_command reads it
+    //    (with --get-wal none: restore_command fetches it)
+    const walNames = options.getWalCommand === undefined ? [...plan.historyFiles, ...plan.walSegments] : [];
+    const wal = walNames.length === 0 ? null : { walsDirectory: options.store.walsDirectory, names: walNames, folder: path.join(dest, restoredWalFolder) };
     const relocate = new Map(tablespaces.map((space) => [`pg_tblspc/${space.oid}`, space.target]));
-    const dataBytes = await copyDataFolder(source, dest, ctx.signal, (done) => report(done, 'copying data'), relocate);
+    // As root, the copy hands everything it makes to the cluster owner as it goes (no second walk over the tree).
+    const owner = isRoot() ? await lookupClusterOwner() : null;
+    const phase = wal === null ? 'copying data' : 'copying data and wal';
+    const knownSizes = readManifestSizes(path.dirname(source));
+    const { dataBytes, walBytes } = await copyRestoreFiles({ source, dest, relocate, owner, wal, knownSizes }, ctx.signal, (done) => report(done, phase));
     // PostgreSQL recreates pg_tblspc/<oid> from tablespace_map at startup: it must name where each one now is.
     if (tablespaces.length > 0) await writeFile(path.join(dest, 'tablespace_map'), renderTablespaceMap(tablespaces), { mode: 0o600 });
-
-    // 3. the WAL recovery needs, decompressed, where restore_command reads it (with --get-wal, restore_command fetches it)
-    const walNames = options.getWalCommand === undefined ? [...plan.historyFiles, ...plan.walSegments] : [];
-    const walBytes = walNames.length === 0 ? 0 : await copyPlannedWal(options.store.walsDirectory, walNames, path.join(dest, restoredWalFolder), ctx.signal,
-      (done) => report(dataBytes + done, 'copying wal'));
     report(dataBytes + walBytes, 'configuring recovery', true);
 
     // 4. recovery settings, recovery.signal (standby.signal in standby mode); archiving off in the copy
-    await writeRecoveryFiles(plan, dest, now(), options);
+    const written = await writeRecoveryFiles(plan, dest, now(), options);
 
-    // 5. the data folder belongs to the cluster owner, 0700
+    // 5. the data folder belongs to the cluster owner, 0700 (the copy chowned what it made; these are the files written here)
     await chmod(dest, 0o700);
-    if (isRoot()) {
-      const owner = await lookupClusterOwner();
-      await chownTree(dest, owner);
-      for (const space of tablespaces) await chownTree(space.target, owner);
+    if (owner !== null) {
+      const ownFiles = [dest, ...written, ...(tablespaces.length > 0 ? [path.join(dest, 'tablespace_map')] : [])];
+      for (const file of ownFiles) await chown(file, owner.uid, owner.gid);
     }
     ctx.log(`restored backup ${plan.backup.backupId} of server '${plan.server}' into '${dest}' (${walNames.length} wal files)`);
     return {
@@ -109,7 +112,8 @@ export async function restoreLocal(plan: RestorePlan, destInput: string, options
   }
 }
 
-async function writeRecoveryFiles(plan: RestorePlan, dest: string, at: Date, options: RecoverySettingsOptions): Promise<void> {
+/** Writes postgresql.auto.conf and the signal file; returns the files written. */
+async function writeRecoveryFiles(plan: RestorePlan, dest: string, at: Date, options: RecoverySettingsOptions): Promise<string[]> {
   const autoConfFile = path.join(dest, 'postgresql.auto.conf');
   const autoConf = await readFile(autoConfFile, 'utf8').catch(() => '');
   const postgresqlConf = await readFile(path.join(dest, 'postgresql.conf'), 'utf8').catch(() => '');
@@ -118,18 +122,21 @@ async function writeRecoveryFiles(plan: RestorePlan, dest: string, at: Date, opt
   const signal = recoverySignalFiles(options);
   await writeFile(path.join(dest, signal.write), '', { mode: 0o600 });
   await rm(path.join(dest, signal.remove), { force: true });
+  return [autoConfFile, path.join(dest, signal.write)];
+}
+
+/** The sizes backup_manifest lists, by path in the data folder; empty when the backup has no readable manifest (the copy then stats each file). */
+function readManifestSizes(backupDir: string): Map<string, number> {
+  const file = path.join(backupDir, 'backup_manifest');
+  if (!existsSync(file)) return new Map();
+  try {
+    return new Map(readManifestFile(file).files.map((entry) => [entry.path, entry.size]));
+  } catch {
+    // Only an optimisation: `barkeep verify-backup` is where a damaged manifest is reported.
+    return new Map();
+  }
 }
 
 async function emptyFolder(dest: string, entries: readonly string[]): Promise<void> {
   for (const entry of entries) await rm(path.join(dest, entry), { recursive: true, force: true });
-}
-
-async function chownTree(root: string, owner: { uid: number; gid: number }): Promise<void> {
-  await chown(root, owner.uid, owner.gid);
-  for (const entry of await readdir(root, { withFileTypes: true })) {
-    const child = path.join(root, entry.name);
-    if (entry.isDirectory()) await chownTree(child, owner);
-    else if ((await lstat(child)).isSymbolicLink()) continue;
-    else await chown(child, owner.uid, owner.gid);
-  }
 }
