@@ -17,6 +17,7 @@ import { backupRsyncScenario } from './scenarios/backup-rsync';
 import { catalogIndexScenario } from './scenarios/catalog-index';
 import { readDataFolderScenario } from './scenarios/read-data-folder';
 import { restoreLocalScenario } from './scenarios/restore-local';
+import { uiLargeCatalogScenario } from './scenarios/ui-large-catalog';
 import { walStreamingScenario } from './scenarios/wal-streaming';
 
 interface BenchArgs {
@@ -44,6 +45,7 @@ async function main(): Promise<number> {
     backupRsyncScenario({ pgbenchScale: args.scale }),
     restoreLocalScenario({ pgbenchScale: args.scale }),
     walStreamingScenario({ walMegabytes: 512 }),
+    uiLargeCatalogScenario({ backups: 5_000, walSegments: 500_000 }),
   ];
   const selected = selectScenarios(scenarios, args.only);
 
