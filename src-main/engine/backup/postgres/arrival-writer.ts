@@ -12,7 +12,7 @@
  * fsync here, but of large files as they finish, so their writeback overlaps the transfer.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, symlinkSync, writevSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../../../../shared/errors';
@@ -195,6 +195,10 @@ export class ArrivalWriter {
 
   private endFile(file: ArrivingFile): void {
     this.files.push(file.entry);
+    if (file.inline && file.writes.length === 0 && file.pending < writeBytes) {
+      this.storeSmallFile(file);
+      return;
+    }
     if (file.inline) {
       if (file.hash) file.entry.sha256 = file.hash.digest('hex');
       if (file.pending > 0 || file.offset === 0) this.write(file, this.takeParts(file));
@@ -210,6 +214,42 @@ export class ArrivalWriter {
       await this.settleFile(file, handle);
     }).catch((error: unknown) => this.pool.fail(error instanceof Error ? error : new Error(String(error))));
     this.keepPending(last);
+  }
+
+  /**
+   * A small file that arrived whole (most files of a data folder): created,
+   * written and closed right here, three syscalls into the page cache, instead
+   * of three trips through the thread pool and their promises (measured: about
+   * a quarter less CPU on this thread for a pgbench cluster). Linking to the
+   * previous backup's identical copy, when it applies, still runs off this thread.
+   */
+  private storeSmallFile(file: ArrivingFile): void {
+    if (file.hash) file.entry.sha256 = file.hash.digest('hex');
+    try {
+      const fd = openSync(file.absolute, 'wx', file.mode);
+      try {
+        const parts = this.takeParts(file);
+        while (parts.length > 0) {
+          let written = writevSync(fd, parts);
+          while (parts.length > 0 && written >= parts[0]!.length) written -= parts.shift()!.length;
+          if (written > 0) parts[0] = parts[0]!.subarray(written);
+        }
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      this.pool.fail(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    const { previous, reuse } = this.options;
+    if (reuse === 'link' && previous && file.entry.sha256 !== '' && findIdenticalFile(previous, file.entry)) {
+      this.keepPending(linkToPrevious(previous, file.entry.path, file.entry.size, file.absolute).then((reused) => {
+        file.entry.reused = reused;
+        this.options.onFile?.(file.entry);
+      }).catch((error: unknown) => this.pool.fail(error instanceof Error ? error : new Error(String(error)))));
+      return;
+    }
+    this.options.onFile?.(file.entry);
   }
 
   /** A fully written file: linked to the previous backup's identical copy when there is one, else closed (large ones after an fsync). */
