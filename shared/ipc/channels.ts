@@ -7,6 +7,10 @@ export const channelNames = [
   'servers:list',
   'servers:probe',
   'servers:check',
+  'servers:get',
+  'servers:save',
+  'servers:test',
+  'servers:delete-config',
   'sandbox:create',
   'jobs:list',
   'jobs:logs',
@@ -22,6 +26,10 @@ export const channelNames = [
   'disk:report',
   'disk:measure',
   'disk:history',
+  'restore:plan',
+  'restore:start',
+  'restore:drill',
+  'restore:outcome',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];

@@ -10,6 +10,8 @@ import { DiskHistory, DiskReport } from '../domain/disk';
 import { BackupId, JobId, ServerName } from '../domain/names';
 import { JobLogLine, JobSnapshot } from '../domain/job';
 import { CheckResult, ConfigWarning, ServerProbe, ServerSummary } from '../domain/server';
+import { ConnectionTestReport, RemovedServer, SaveServerResult, ServerEdit, ServerEditorState } from '../domain/server-editor';
+import { DrillRequest, RestoreOutcome, RestorePlanRequest, RestorePlanView, RestoreStartRequest } from '../domain/restore';
 import { WalCoverageView } from '../domain/wal-coverage';
 import { channelNames, isChannelName, type ChannelName } from './channels';
 
@@ -36,6 +38,14 @@ export const contract = {
   'servers:probe': { input: z.object({ server: ServerName }).strict(), output: ServerProbe },
   /** runs `check` for the server as a job; the results arrive as the server's health */
   'servers:check': { input: z.object({ server: ServerName }).strict(), output: JobRef },
+  /** the server's own options as the editor shows them, and which secrets are stored (never their values) */
+  'servers:get': { input: ServerInput, output: ServerEditorState },
+  /** validates (field errors come back as the reply), stores typed secrets outside the .conf, writes conf.d/<server>.conf, reloads */
+  'servers:save': { input: ServerEdit, output: SaveServerResult },
+  /** validates, then connects as the form says (PostgreSQL select 1, replication, SSH with the pinned known_hosts); saves nothing */
+  'servers:test': { input: ServerEdit, output: ConnectionTestReport },
+  /** removes the server's own conf.d file and its secrets, then reloads; its backups and WAL stay on disk */
+  'servers:delete-config': { input: ServerInput, output: RemovedServer },
   'sandbox:create': { input: NoInput, output: JobRef },
   'jobs:list': { input: NoInput, output: z.array(JobSnapshot) },
   'jobs:logs': { input: z.object({ jobId: JobId }).strict(), output: z.array(JobLogLine) },
@@ -59,6 +69,14 @@ export const contract = {
   'disk:measure': { input: NoInput, output: DiskReport },
   /** the daily usage samples over the growth window, of one server or all, for the growth chart */
   'disk:history': { input: z.object({ server: ServerName.optional() }).strict(), output: DiskHistory },
+  /** the plan `barkeep restore` would follow, the destination's checks (nothing written), the recovery settings and the equivalent command lines */
+  'restore:plan': { input: RestorePlanRequest, output: RestorePlanView },
+  /** plans and checks again (a refusal is the reply, before any job), then restores as a job; cancel with jobs:cancel */
+  'restore:start': { input: RestoreStartRequest, output: JobRef },
+  /** a drill of the same target as a job: a temporary folder, started, validated, removed, recorded */
+  'restore:drill': { input: DrillRequest, output: JobRef },
+  /** what a finished restore or drill job started here produced; a failed one answers with its error */
+  'restore:outcome': { input: z.object({ jobId: JobId }).strict(), output: RestoreOutcome },
 } as const satisfies Record<ChannelName, { input: z.ZodType; output: z.ZodType }>;
 
 export type Contract = typeof contract;

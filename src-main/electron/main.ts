@@ -13,6 +13,7 @@ import { resolveConfigFile } from '../engine/config/home';
 import { describeDiskStateChange } from '../engine/disk/disk-watch';
 import type { DiskStateChange } from '../../shared/domain/disk';
 import { forwardEvents, routeContract } from './ipc-router';
+import { createSafeStorageSecretStore } from './safe-storage-secrets';
 
 const contentSecurityPolicy =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
@@ -68,15 +69,17 @@ async function start(): Promise<void> {
     return;
   }
   const appRoot = app.getAppPath();
-  const engine = Engine.open({ configFile: resolveConfigFile({ env: process.env }), createHome: true });
+  // Passwords typed in the server editor are encrypted with safeStorage before they reach the disk.
+  const engine = Engine.open({ configFile: resolveConfigFile({ env: process.env }), createHome: true, secretStore: createSafeStorageSecretStore });
   const handlers = createHandlers(engine, 'electron', app.getVersion());
   // The same scheduler as `barkeep cron --daemon` and `serve`, with the archivers in this process.
   const scheduler = new Scheduler(engine, { receivers: new ArchiverSupervisor(engine) });
-  scheduler.start();
   routeContract(handlers, isTrustedSender);
   forwardEvents((listener) => engine.onEvent(listener), () => BrowserWindow.getAllWindows());
 
   await app.whenReady();
+  // After ready: connections of the first pass may need secrets, which safeStorage opens only now.
+  scheduler.start();
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } });
   });

@@ -24,6 +24,10 @@ export function createHandlers(engine: Engine, transport: 'electron' | 'http', v
     'servers:list': () => engine.listServers(),
     'servers:probe': ({ server }) => engine.probeServer(server),
     'servers:check': ({ server }) => ({ jobId: engine.startCheck(server).id }),
+    'servers:get': ({ server }) => engine.serverEditorState(server),
+    'servers:save': (edit) => engine.saveServerEdit(edit),
+    'servers:test': (edit) => engine.testServerEdit(edit),
+    'servers:delete-config': ({ server }) => engine.removeServerConfig(server),
     'sandbox:create': () => ({ jobId: engine.startSandbox().id }),
     'jobs:list': () => mergeJobs(engine),
     'jobs:logs': ({ jobId }) => engine.jobs.logs(jobId) ?? engine.catalog.jobLogs(jobId),
@@ -39,6 +43,10 @@ export function createHandlers(engine: Engine, transport: 'electron' | 'http', v
     'disk:report': () => engine.diskReport(),
     'disk:measure': () => engine.measureDisk(),
     'disk:history': ({ server }) => engine.diskHistory(server),
+    'restore:plan': (request) => engine.previewRestore(request),
+    'restore:start': async (request) => ({ jobId: (await engine.startRestore(request)).id }),
+    'restore:drill': (request) => ({ jobId: engine.startDrill(request).id }),
+    'restore:outcome': ({ jobId }) => engine.restoreOutcome(jobId),
   };
 }
 

@@ -39,31 +39,54 @@ import { measureStores, readDiskHistory, readDiskOverview } from './disk/disk-ov
 import { DiskWatch } from './disk/disk-watch';
 import { latestUsageSamples, type DiskUsageSample } from './disk/usage-history';
 import { readVolumeStatuses } from './disk/volume-states';
+import type { ConnectionTestReport, RemovedServer, SaveServerResult, ServerEdit, ServerEditorState } from '../../shared/domain/server-editor';
+import { testServerConnection } from './check/connection-test';
+import { FileSecretStore, secretsFolder, type SecretStore } from './config/secret-store';
+import { readServerEditorState, removeServer, saveServerEdit, secretForTest, type EditingDeps } from './config/server-editing';
+import { validateServerForm } from './config/server-form';
+import { addPasswordLookup, conninfoReaches, type PasswordTarget } from './postgres/stored-passwords';
 import { diskGaugeOf, readArchiverState, readWalArrival, summariseDrill } from './server-activity';
+import type { DrillRequest, RestoreOutcome, RestorePlanRequest, RestorePlanView, RestoreStartRequest } from '../../shared/domain/restore';
+import { runDrill, type DrillReport } from './recovery/drill';
+import type { RestoreReport } from './recovery/restore-local';
+import { drillOutcomeOf, restoreOutcomeOf, RestoreOutcomes } from './recovery/restore-outcomes';
+import { previewComposedRestore } from './recovery/restore-preview';
+import { buildDrillOptions, checkRestoreRun, planComposedRestore, prepareComposedRun } from './recovery/restore-request';
 
 export interface EngineOptions {
   configFile: string;
   /** create a default home when the configuration file does not exist (the app and `demo` do; listings do not) */
   createHome?: boolean;
   jobConcurrency?: number;
+  /** where server secrets live; default: <home>/secrets/<server>.json as they are (the Electron shell seals them with safeStorage) */
+  secretStore?: (home: string) => SecretStore;
 }
 
 export class Engine {
   readonly catalog: Catalog;
   readonly jobs: JobQueue;
+  /** server passwords and key passphrases, outside the configuration files */
+  readonly secrets: SecretStore;
   private currentConfig: LoadedConfig;
   private readonly listeners = new Set<(event: PushEvent) => void>();
   /** judges the volumes on every 'disk' invalidation while someone listens (the Electron shell's notifications) */
+  /** what the restore and drill jobs started through the contract produced, by job id */
+  private readonly restoreOutcomes = new RestoreOutcomes();
   private readonly diskWatch = new DiskWatch(async () => ({
     volumes: await readVolumeStatuses(this.currentConfig.servers, this.currentConfig.global),
     thresholds: diskThresholds(this.currentConfig.global),
   }));
 
-  private constructor(config: LoadedConfig, catalog: Catalog, jobs: JobQueue) {
+  private readonly stopPasswordLookup: () => void;
+
+  private constructor(config: LoadedConfig, catalog: Catalog, jobs: JobQueue, secrets: SecretStore) {
     this.currentConfig = config;
     this.catalog = catalog;
     this.jobs = jobs;
+    this.secrets = secrets;
     jobs.onEvent((event: JobEvent) => this.emit({ kind: 'job', event }));
+    // Every connection of this process to a configured server finds its stored password at connect time.
+    this.stopPasswordLookup = addPasswordLookup((target) => this.storedPasswordFor(target));
   }
 
   static open(options: EngineOptions): Engine {
@@ -71,7 +94,8 @@ export class Engine {
     const catalog = Catalog.open(catalogFile(config));
     catalog.failAbandonedJobs(new Date().toISOString());
     const jobs = new JobQueue({ concurrency: options.jobConcurrency ?? 2, recorder: catalog });
-    return new Engine(config, catalog, jobs);
+    const secrets = options.secretStore?.(config.global.home) ?? new FileSecretStore(secretsFolder(config.global.home));
+    return new Engine(config, catalog, jobs, secrets);
   }
 
   get config(): LoadedConfig {
@@ -265,12 +289,100 @@ export class Engine {
     return { backupId: info.backupId, keep: info.keep };
   }
 
+  /** The plan of a restore composed in the app, its destination's checks, settings preview and command lines; writes nothing. */
+  previewRestore(request: RestorePlanRequest): Promise<RestorePlanView> {
+    const server = this.server(request.server);
+    return previewComposedRestore({ catalog: this.catalog, server, configFile: this.currentConfig.configFile }, request);
+  }
+
+  /** Plans and checks (a refusal is thrown before any job), then restores as a job; the outcome waits in restoreOutcome(). */
+  async startRestore(request: RestoreStartRequest): Promise<JobHandle<RestoreReport>> {
+    const server = this.server(request.server);
+    const plan = planComposedRestore(this.catalog, server, request);
+    const run = prepareComposedRun(plan, server, request.destination, request.tablespaces);
+    await checkRestoreRun(run);
+    const handle = this.jobs.submit({ kind: 'restore', server: server.name, title: `restore ${server.name}`, run: (ctx) => run(false, ctx) });
+    const sshCommand = request.destination.kind === 'ssh' ? request.destination.sshCommand : null;
+    this.restoreOutcomes.follow(handle.id, handle.done.then((report) => restoreOutcomeOf(report, request.server, sshCommand)));
+    return handle;
+  }
+
+  /** A drill of the composed target as a job, recorded like `barkeep drill`; the outcome waits in restoreOutcome(). */
+  startDrill(request: DrillRequest): JobHandle<DrillReport> {
+    const server = this.server(request.server);
+    const plan = planComposedRestore(this.catalog, server, request);
+    const options = buildDrillOptions(this.catalog, this.currentConfig.global, server);
+    const handle = this.jobs.submit({
+      kind: 'drill', server: server.name, title: `drill ${server.name}`,
+      run: async (ctx) => {
+        try {
+          return await runDrill(plan, options, ctx);
+        } finally {
+          // The last drill is part of the server's health.
+          this.invalidate('servers', request.server);
+        }
+      },
+    });
+    this.restoreOutcomes.follow(handle.id, handle.done.then((report) => drillOutcomeOf(report, request.server)));
+    return handle;
+  }
+
+  restoreOutcome(jobId: string): Promise<RestoreOutcome> {
+    return this.restoreOutcomes.get(jobId);
+  }
+
   private backupDeps(): { catalog: Catalog; invalidate: (server: ServerName) => void; global: GlobalConfig } {
     return { catalog: this.catalog, invalidate: (server) => this.invalidate('backups', server), global: this.currentConfig.global };
   }
 
+  /** The server's own options as the editor shows them; which secrets are stored, never their values. */
+  serverEditorState(name: string): ServerEditorState {
+    return readServerEditorState(this.currentConfig, this.server(name), this.secrets);
+  }
+
+  /** Validates the form, stores its secrets, writes conf.d/<server>.conf and reloads (the servers list follows). */
+  saveServerEdit(edit: ServerEdit): SaveServerResult {
+    return saveServerEdit(this.editingDeps(), edit);
+  }
+
+  /** Validates the form, then connects as it says with the typed (or stored) secrets; saves nothing. */
+  async testServerEdit(edit: ServerEdit, signal?: AbortSignal): Promise<ConnectionTestReport> {
+    const fieldErrors = validateServerForm(edit.form, { config: this.currentConfig, original: edit.original, secrets: edit.secrets });
+    if (fieldErrors.length > 0) return { ok: false, fieldErrors, steps: [] };
+    const stored = edit.original === null ? {} : this.secrets.read(this.server(edit.original).name);
+    const steps = await testServerConnection({
+      form: edit.form,
+      password: secretForTest(edit.secrets.password, stored.password),
+      sshKeyPassphrase: secretForTest(edit.secrets.sshKeyPassphrase, stored.sshKeyPassphrase) || undefined,
+      ...(signal ? { signal } : {}),
+    });
+    return { ok: steps.every((step) => step.ok), fieldErrors: [], steps };
+  }
+
+  /** Removes the server's own file and secrets; its backups and WAL stay in its store. */
+  removeServerConfig(name: string): RemovedServer {
+    return removeServer(this.editingDeps(), this.server(name).name);
+  }
+
+  private editingDeps(): EditingDeps {
+    return { config: this.currentConfig, secrets: this.secrets, reload: () => this.reloadConfig() };
+  }
+
+  /** pgpass rules over the configured servers: the server whose conninfo is the target's first, then one with the same host, port and user. */
+  private storedPasswordFor(target: PasswordTarget): string | undefined {
+    let sameRole: ServerConfig | undefined;
+    for (const server of this.currentConfig.servers) {
+      const reach = conninfoReaches([server.conninfo, server.streamingConninfo], target);
+      if (reach === null || !this.secrets.holds(server.name).password) continue;
+      if (reach === 'exact') return this.secrets.read(server.name).password;
+      sameRole ??= server;
+    }
+    return sameRole === undefined ? undefined : this.secrets.read(sameRole.name).password;
+  }
+
   async close(): Promise<void> {
     await this.jobs.cancelAll();
+    this.stopPasswordLookup();
     this.listeners.clear();
     this.diskWatch.dispose();
     this.catalog.close();

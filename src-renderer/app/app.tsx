@@ -11,6 +11,8 @@ import { DiskBanner } from '../features/disk/disk-banner';
 import { DiskView } from '../features/disk/disk-view';
 import { JobsView } from '../features/jobs/jobs-view';
 import { RestoreView } from '../features/restore/restore-view';
+import { ServerEditorView } from '../features/servers/server-editor';
+import { editorTargetFromKey, useEditorTargetKey } from '../features/servers/server-editor-route';
 import { ServerView } from '../features/servers/server-view';
 import { ServersView } from '../features/servers/servers-view';
 import { AppHeader } from './app-header';
@@ -23,9 +25,10 @@ import { ToastStack } from './toast-stack';
 export function App() {
   const route = useRoute();
   const server = useRouteServer();
+  const editorKey = useEditorTargetKey();
   const bootState = useBarkeep((state) => state.bootState);
   const main = useRef<HTMLElement>(null);
-  const place = `${route}/${server ?? ''}`;
+  const place = `${route}/${server ?? ''}/${editorKey}`;
   const previousPlace = useRef(place);
 
   useEffect(() => {
@@ -42,16 +45,18 @@ export function App() {
       <main ref={main} className="app-main" aria-busy={bootState === 'loading'}>
         {bootState === 'error' && <FatalError />}
         {bootState === 'loading' && <p className="loading">Loading Barkeep…</p>}
-        {bootState === 'ready' && <CurrentView route={route} server={server} />}
+        {bootState === 'ready' && <CurrentView route={route} server={server} editorKey={editorKey} />}
       </main>
       <ToastStack />
     </div>
   );
 }
 
-function CurrentView({ route, server }: { route: RouteId; server: string | null }) {
+function CurrentView({ route, server, editorKey }: { route: RouteId; server: string | null; editorKey: string }) {
+  const editor = editorTargetFromKey(editorKey);
   switch (route) {
     case 'servers':
+      if (editor !== null) return <ServerEditorView key={editorKey} target={editor} />;
       return server === null ? <ServersView /> : <ServerView key={server} name={server} />;
     case 'backups':
       return <BackupsView />;

@@ -1,15 +1,17 @@
 /**
  * The jobs slice: snapshots from jobs:list and job events, cancellation, and
- * the log lines of jobs whose logs are open. Job events carry data and are
- * upserted here; a 'jobs' invalidation refetches the list.
+ * the log lines of jobs whose logs are open, and the progress samples of
+ * running jobs (when each event arrived: the Jobs view's throughput). Job
+ * events carry data and are upserted here; a 'jobs' invalidation refetches the list.
  */
-import type { JobLogLine, JobSnapshot } from '../../shared/domain/job';
+import { isTerminal, type JobLogLine, type JobSnapshot } from '../../shared/domain/job';
 import type { JobId } from '../../shared/domain/names';
 import type { JobEvent } from '../../shared/ipc/events';
 import type { SliceCreator, StoreDeps } from './barkeep-store';
 import { coalescedRun } from './coalesced-run';
 import { describeError, type Problem } from './describe-error';
 import { fresherSnapshot, mergeJobList, mergeLogLines } from './job-merge';
+import { appendProgressSample, type ProgressSample } from './progress-samples';
 
 export type JobLogs =
   | { status: 'loading'; lines: JobLogLine[] }
@@ -22,8 +24,11 @@ export interface JobsSlice {
   /** Only jobs whose logs someone opened; live log lines are appended to these. */
   jobLogs: Partial<Record<string, JobLogs>>;
   cancellingJobIds: Partial<Record<string, true>>;
+  /** Running jobs' progress as this window received it, over a sliding window; dropped when a job finishes. */
+  jobProgressSamples: Partial<Record<string, ProgressSample[]>>;
   refreshJobs(): Promise<void>;
-  receiveJobEvent(event: JobEvent): void;
+  /** `receivedAt` is when the event arrived (ms), for throughput; defaults to now. */
+  receiveJobEvent(event: JobEvent, receivedAt?: number): void;
   cancelJob(id: JobId): Promise<void>;
   loadJobLogs(id: JobId): Promise<void>;
 }
@@ -35,6 +40,7 @@ export const createJobsSlice =
     jobsLoaded: false,
     jobLogs: {},
     cancellingJobIds: {},
+    jobProgressSamples: {},
 
     refreshJobs: coalescedRun(async () => {
       try {
@@ -45,13 +51,14 @@ export const createJobsSlice =
       }
     }),
 
-    receiveJobEvent(event) {
+    receiveJobEvent(event, receivedAt = Date.now()) {
       const { job } = event;
       set((state) => {
         const jobsById = { ...state.jobsById, [job.id]: fresherSnapshot(state.jobsById[job.id], job) };
+        const jobProgressSamples = nextProgressSamples(state.jobProgressSamples, event, receivedAt);
         const logs = state.jobLogs[job.id];
-        if (event.type !== 'log' || logs === undefined) return { jobsById };
-        return { jobsById, jobLogs: { ...state.jobLogs, [job.id]: { ...logs, lines: [...logs.lines, event.line] } } };
+        if (event.type !== 'log' || logs === undefined) return { jobsById, jobProgressSamples };
+        return { jobsById, jobProgressSamples, jobLogs: { ...state.jobLogs, [job.id]: { ...logs, lines: [...logs.lines, event.line] } } };
       });
     },
 
@@ -88,3 +95,20 @@ export const createJobsSlice =
       }
     },
   });
+
+/** Progress and start events add a sample; a finished job's samples go. Other events leave the map as it is. */
+function nextProgressSamples(
+  held: Partial<Record<string, ProgressSample[]>>,
+  event: JobEvent,
+  at: number,
+): Partial<Record<string, ProgressSample[]>> {
+  const { job } = event;
+  if (isTerminal(job.state)) {
+    if (held[job.id] === undefined) return held;
+    const rest = { ...held };
+    delete rest[job.id];
+    return rest;
+  }
+  if (event.type !== 'progress' && event.type !== 'started') return held;
+  return { ...held, [job.id]: appendProgressSample(held[job.id] ?? [], { at, bytes: job.bytesDone, phase: job.phase }) };
+}

@@ -4,13 +4,10 @@
  * engine/recovery/drill.ts and catalog/drill-queries.ts: parse, plan, run, print.
  */
 import { EngineError } from '../../../shared/errors';
-import type { ServerConfig } from '../../engine/config/load';
-import { lastDrill, listDrills, saveDrill, type DrillRow } from '../../engine/catalog/drill-queries';
-import { findPostgresBinDir } from '../../engine/postgres/bin-dir';
-import { parseConninfo } from '../../engine/postgres/conninfo';
-import { readWalArchiveView } from '../../engine/recovery/archive-view';
+import { lastDrill, listDrills } from '../../engine/catalog/drill-queries';
 import { runDrill, type DrillReport } from '../../engine/recovery/drill';
-import { planRestore, type RestorePlan } from '../../engine/recovery/plan';
+import type { RestorePlan } from '../../engine/recovery/plan';
+import { buildDrillOptions, planServerRestore } from '../../engine/recovery/restore-request';
 import { parseRecoveryTarget } from '../../engine/recovery/target';
 import { createProgressPrinter, formatBytes } from '../progress-bar';
 import type { Verb, VerbContext } from '../verb';
@@ -52,10 +49,7 @@ export const drill: Verb = {
       name: stringOption(ctx, 'target-name'), immediate: ctx.values['target-immediate'] === true,
       timeline: stringOption(ctx, 'target-tli'), action: stringOption(ctx, 'target-action') ?? 'promote', exclusive: ctx.values['target-exclusive'] === true,
     });
-    const backups = engine.catalog.listBackups(server.name);
-    const hint = backups.find((backup) => backup.walSegmentSize)?.walSegmentSize ?? null;
-    const plan = planRestore({ server: server.name, backups, archive: readWalArchiveView(server.walsDirectory, hint), target, backupSelector: ctx.positionals[1] ?? null });
-    return executeDrill(ctx, server.name, plan);
+    return executeDrill(ctx, server.name, planServerRestore(engine.catalog, server, ctx.positionals[1] ?? null, target));
   },
 };
 
@@ -82,13 +76,10 @@ export const listDrillsVerb: Verb = {
 
 export const drillVerbs: readonly Verb[] = [drill, listDrillsVerb];
 
-/** --sql first; else the server's drill_validation_sql; else BARKEEP_DRILL_SQL_<SERVER>, one query per line. */
-function readValidationSql(ctx: VerbContext, server: ServerConfig): string[] {
+/** --sql, when given (else the engine falls back to the server's drill_validation_sql, then BARKEEP_DRILL_SQL_<SERVER>). */
+function readGivenSql(ctx: VerbContext): string[] | undefined {
   const given = ctx.values.sql;
-  if (Array.isArray(given)) return given.filter((query): query is string => typeof query === 'string' && query.trim() !== '');
-  if (server.drillValidationSql.length > 0) return server.drillValidationSql;
-  const fromEnv = process.env[`BARKEEP_DRILL_SQL_${server.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] ?? '';
-  return fromEnv.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return Array.isArray(given) ? given.filter((query): query is string => typeof query === 'string') : undefined;
 }
 
 /**
@@ -100,15 +91,9 @@ export async function executeDrill(ctx: VerbContext, serverName: string, plan: R
   const server = engine.server(serverName);
   const timeout = stringOption(ctx, 'timeout');
   if (timeout !== undefined && !/^[1-9]\d*$/.test(timeout)) throw new EngineError('usage', `invalid --timeout '${timeout}'`, 'give a number of seconds, e.g. 600');
-  const options = {
-    store: server,
-    binDir: findPostgresBinDir(server.pgBinDir ?? engine.config.global.pgBinDir),
-    user: parseConninfo(server.conninfo).user ?? 'postgres',
-    validationSql: readValidationSql(ctx, server),
-    tempRoot: stringOption(ctx, 'temp-dir'),
-    timeoutMs: timeout === undefined ? undefined : Number(timeout) * 1000,
-    record: (row: DrillRow) => saveDrill(engine.catalog, row),
-  };
+  const options = buildDrillOptions(engine.catalog, engine.config.global, server, {
+    validationSql: readGivenSql(ctx), tempRoot: stringOption(ctx, 'temp-dir'), timeoutMs: timeout === undefined ? undefined : Number(timeout) * 1000,
+  });
   if (ctx.out.format !== 'json') ctx.out.line(`drill of server '${server.name}': backup ${plan.backup.backupId}, ${plan.targetDescription}, timeline ${plan.targetTimeline}`);
   const handle = engine.jobs.submit({ kind: 'drill', server: server.name, title: `drill ${server.name}`, run: (jobCtx) => runDrill(plan, options, jobCtx) });
   const print = ctx.global.quiet ? null : createProgressPrinter();

@@ -8,15 +8,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../../../shared/errors';
-import type { JobContext } from '../../engine/jobs/job-queue';
-import { readWalArchiveView } from '../../engine/recovery/archive-view';
-import { planRestore, type RestorePlan } from '../../engine/recovery/plan';
+import type { RestorePlan } from '../../engine/recovery/plan';
 import { localGetWalCommand } from '../../engine/recovery/recovery-settings';
 import { parseTablespaceOptions } from '../../engine/recovery/tablespaces';
-import { restoreLocal, type RestoreReport } from '../../engine/recovery/restore-local';
-import { restoreRemote } from '../../engine/recovery/restore-remote';
+import type { RestoreReport } from '../../engine/recovery/restore-local';
+import { checkRestoreRun, planServerRestore, prepareRestoreRun } from '../../engine/recovery/restore-request';
 import { parseRecoveryTarget } from '../../engine/recovery/target';
-import { estimateRestoreThroughput, readRestoreMeasurements } from '../../engine/recovery/throughput-estimate';
 import { createProgressPrinter, formatBytes } from '../progress-bar';
 import { executeDrill } from './drill';
 import type { Verb, VerbContext } from '../verb';
@@ -84,31 +81,27 @@ export const restore: Verb = {
       timeline: stringOption(ctx, 'target-tli'), action: stringOption(ctx, 'target-action') ?? (drill ? 'promote' : undefined),
       exclusive: ctx.values['target-exclusive'] === true,
     });
-    const backups = engine.catalog.listBackups(server.name);
-    const hint = backups.find((backup) => backup.walSegmentSize)?.walSegmentSize ?? null;
-    const throughput = estimateRestoreThroughput(readRestoreMeasurements(engine.catalog, server.name, backups));
-    const plan = planRestore({ server: server.name, backups, archive: readWalArchiveView(server.walsDirectory, hint), target, backupSelector: selector, throughput });
+    const plan = planServerRestore(engine.catalog, server, selector, target);
     if (drill) return executeDrill(ctx, server.name, plan);
     if (dest === null) throw new EngineError('usage', 'restore needs a DEST folder (or --drill)');
     const sshCommand = stringOption(ctx, 'remote-ssh-command');
-    const options = {
-      store: server, force: ctx.values.force === true, dryRun: ctx.values['dry-run'] === true, standby: ctx.values['standby-mode'] === true,
+    const dryRun = ctx.values['dry-run'] === true;
+    const runRestore = prepareRestoreRun(plan, dest, {
+      server, force: ctx.values.force === true, standby: ctx.values['standby-mode'] === true,
       ...readGetWal(ctx, server.name, sshCommand !== undefined),
       tablespaces: parseTablespaceOptions(readStrings(ctx, 'tablespace')),
-    };
-    const runRestore = (dryRun: boolean, jobCtx: JobContext): Promise<RestoreReport> => (sshCommand === undefined
-      ? restoreLocal(plan, dest, { ...options, dryRun }, jobCtx)
-      : restoreRemote(plan, dest, { ...options, dryRun, sshCommand, parallelJobs: server.parallelJobs }, jobCtx));
+      ...(sshCommand === undefined ? {} : { sshCommand }),
+    });
     // The checks alone first (a dry run writes nothing), so that a refusal comes before any plan or progress.
-    const checked = await runRestore(true, { signal: new AbortController().signal, progress: () => undefined, log: () => undefined });
-    if (options.dryRun) {
+    const checked = await checkRestoreRun(runRestore);
+    if (dryRun) {
       printReport(ctx, checked);
       return 0;
     }
     if (ctx.out.format !== 'json') printPlan(ctx, plan, dest);
     const handle = engine.jobs.submit({
       kind: 'restore', server: server.name, title: `restore ${server.name}`,
-      run: (jobCtx) => runRestore(options.dryRun, jobCtx),
+      run: (jobCtx) => runRestore(false, jobCtx),
     });
     const print = ctx.global.quiet ? null : createProgressPrinter();
     const unsubscribe = engine.jobs.onEvent((event) => {

@@ -7,6 +7,7 @@ import os from 'node:os';
 import pg from 'pg';
 import { EngineError } from '../../../shared/errors';
 import { parseConninfo, toPgClientConfig } from './conninfo';
+import { findStoredPassword } from './stored-passwords';
 
 export interface ConnectOptions {
   /** Physical walsender session (IDENTIFY_SYSTEM, BASE_BACKUP …; simple queries only). */
@@ -16,6 +17,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Used when the conninfo sets no application_name. */
   applicationName?: string;
+  /** Used when the conninfo has no password (the server editor's typed one); else the secret store's is looked up. */
+  password?: string;
 }
 
 export interface ServerFacts {
@@ -43,6 +46,8 @@ export async function connectPostgres(conninfo: string, opts: ConnectOptions = {
     opts.timeoutMs ?? config.connectionTimeoutMillis ?? defaultTimeoutMs;
   const target = describeTarget(config);
   if (opts.signal?.aborted) throw cancelledError(target);
+  // Without one in the conninfo: the given or stored password, else pg's own ~/.pgpass lookup.
+  if (config.password === undefined) config.password = opts.password ?? findStoredPassword(conninfo, parsed);
 
   const client = new pg.Client(config);
   // An idle session that dies emits 'error'; unhandled, that would end the
@@ -58,7 +63,7 @@ export async function connectPostgres(conninfo: string, opts: ConnectOptions = {
   } catch (error) {
     await client.end().catch(() => {});
     if (opts.signal?.aborted) throw cancelledError(target);
-    throw unreachableError(target, error, parsed.password);
+    throw unreachableError(target, error, typeof config.password === 'string' ? config.password : undefined);
   } finally {
     opts.signal?.removeEventListener('abort', abort);
   }
@@ -119,6 +124,8 @@ function describeTarget(config: pg.ClientConfig): Target {
 function unreachableError(target: Target, error: unknown, password: string | undefined): EngineError {
   let reason = errorText(error);
   if (password) reason = reason.split(password).join('***');
+  // pg's own words when the server asks for a password and none was given.
+  if (/client password must be a (non-empty )?string/.test(reason)) reason = 'the server asks for a password, and none was given';
   const where = `${target.host}:${target.port}`;
   return new EngineError(
     'postgres-unreachable',
@@ -135,6 +142,7 @@ function hintFor(error: unknown, where: string): string {
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'check the host name in the connection string';
   if (code === '28P01') return 'check the password, or the ~/.pgpass entry for this server';
+  if (/client password must be a (non-empty )?string/.test(errorText(error))) return 'type the password in the server editor (it is stored outside the configuration), or add a ~/.pgpass entry';
   if (code === '28000') return "add a pg_hba.conf entry for this host and user on the server, then reload it";
   if (code === '3D000') return 'check dbname in the connection string';
   if (/timeout/i.test(errorText(error))) return `check that ${where} is reachable from this machine (firewall, VPN)`;

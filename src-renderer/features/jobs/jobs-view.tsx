@@ -1,8 +1,10 @@
 /**
  * The Jobs view: unfinished jobs first, then recent ones, newest first, from
  * jobs:list kept current by job events. Lists hold ids only (useShallow); each
- * row selects its own job.
+ * row selects its own job. Which logs are open is kept here, so a log stays
+ * open (and focused) when its job finishes and moves to Recent.
  */
+import { useCallback, useRef, useState, type RefObject } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { JobId } from '../../../shared/domain/names';
 import { useBarkeep } from '../../app/store-context';
@@ -17,6 +19,14 @@ export function JobsView() {
   const refreshJobs = useBarkeep((state) => state.refreshJobs);
   // Ticks every second so running jobs' elapsed time moves.
   const now = useNow(1000);
+  const [openLogs, setOpenLogs] = useState<ReadonlySet<string>>(() => new Set());
+  const toggleLogs = useCallback((id: JobId) => setOpenLogs((open) => {
+    const next = new Set(open);
+    if (!next.delete(id)) next.add(id);
+    return next;
+  }), []);
+  const focusMemory = useRef(new Map<string, string>());
+  const rows = { now, openLogs, toggleLogs, focusMemory };
 
   return (
     <section className="view" data-testid="view-jobs">
@@ -32,13 +42,20 @@ export function JobsView() {
         </div>
       )}
       {!loaded && active.length === 0 && recent.length === 0 && <p className="loading">Loading jobs…</p>}
-      <JobSection title="Running" ids={active} now={now} testId="jobs-active" />
-      <JobSection title="Recent" ids={recent} now={now} testId="jobs-recent" />
+      <JobSection title="Running" ids={active} testId="jobs-active" rows={rows} />
+      <JobSection title="Recent" ids={recent} testId="jobs-recent" rows={rows} />
     </section>
   );
 }
 
-function JobSection({ title, ids, now, testId }: { title: string; ids: JobId[]; now: number; testId: string }) {
+interface RowContext {
+  now: number;
+  openLogs: ReadonlySet<string>;
+  toggleLogs: (id: JobId) => void;
+  focusMemory: RefObject<Map<string, string>>;
+}
+
+function JobSection({ title, ids, testId, rows }: { title: string; ids: JobId[]; testId: string; rows: RowContext }) {
   if (ids.length === 0) return null;
   return (
     <section className="job-section" aria-label={title} data-testid={testId}>
@@ -47,7 +64,7 @@ function JobSection({ title, ids, now, testId }: { title: string; ids: JobId[]; 
       </h2>
       <ol className="job-list">
         {ids.map((id) => (
-          <JobRow key={id} jobId={id} now={now} />
+          <JobRow key={id} jobId={id} now={rows.now} logsOpen={rows.openLogs.has(id)} onToggleLogs={rows.toggleLogs} focusMemory={rows.focusMemory} />
         ))}
       </ol>
     </section>

@@ -1,13 +1,14 @@
 /**
  * What the Servers view shows when none is configured: what Barkeep does, the
- * button that creates the sandbox server (its job's progress shows here), and
- * the same from the command line.
+ * button that creates the sandbox server (its job's progress shows here), the
+ * same from the command line, and the way to the server editor.
  */
 import { isTerminal, type JobSnapshot } from '../../../shared/domain/job';
 import { hrefFor } from '../../app/hash-route';
 import { useBarkeep } from '../../app/store-context';
 import type { BarkeepState } from '../../store/barkeep-store';
 import { JobProgress } from '../jobs/job-progress';
+import { hrefForNewServer } from './server-editor-route';
 
 /** The sandbox job this page started, else one still running from elsewhere (the CLI, another window). */
 function selectSandboxJob(state: BarkeepState): JobSnapshot | undefined {
@@ -49,6 +50,9 @@ export function EmptyServers() {
         >
           {busy ? 'Creating the sandbox server…' : 'Create the sandbox server'}
         </button>
+        <a className="button" href={hrefForNewServer} data-testid="add-server">
+          Add your own server
+        </a>
       </div>
       {sandboxJob !== undefined && <SandboxJob job={sandboxJob} />}
       <p className="cli-label">The same from a terminal:</p>

@@ -11,6 +11,7 @@ import { BackupsSection } from '../backups/backups-section';
 import { CoverageSection } from '../wal/coverage-section';
 import { CheckResults } from './check-results';
 import { HealthBadge } from './health-badge';
+import { hrefForServerEditor } from './server-editor-route';
 
 export function ServerView({ name }: { name: string }) {
   const summary = useBarkeep((state) => state.servers.find((server) => server.name === name));
@@ -48,6 +49,9 @@ export function ServerView({ name }: { name: string }) {
         <HealthBadge health={summary.health} testId="server-view-health" />
         {summary.isSandbox && <span className="tag tag-sandbox">sandbox</span>}
         {!summary.active && <span className="tag tag-inactive">inactive</span>}
+        <a className="button button-small view-action" href={hrefForServerEditor(name)} data-testid="edit-server">
+          Edit
+        </a>
       </div>
       <dl className="server-facts">
         {summary.description !== '' && <div className="fact"><dt>Description</dt><dd>{summary.description}</dd></div>}
