@@ -1,6 +1,8 @@
 // The whole flow of the UI issue's acceptance, in Debian's chromium through the
-// real `barkeep serve` on a real sandbox PostgreSQL: run check and take a backup
-// from the UI (watching its progress), see it in the table, write marker rows
+// real `barkeep serve` on a real sandbox PostgreSQL: add a server `main` for the
+// sandbox's cluster in the editor (its own streaming archiver and slot), test
+// its connection and save it, run its check and take a backup from the UI
+// (watching its progress), see it in the table, write marker rows
 // with a recorded time between them, compose a point-in-time restore to that
 // time in the Restore view (a refused destination first, then an empty one),
 // check the previewed recovery settings and command line (which, run in a real
@@ -32,6 +34,9 @@ const screenshots = path.join(root, 'test-results/screenshots');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let home: string;
 let configFile: string;
+/** the server the test adds in the editor, on the sandbox's cluster */
+const serverName = 'main';
+const slotName = 'barkeep_main';
 let restoreRoot: string | undefined;
 let remoteRoot: string | undefined;
 let sshd: TestSshd | undefined;
@@ -70,9 +75,12 @@ after(async () => {
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshots, `restore-${name}.png`), fullPage: true, animations: 'disabled' });
 const focusedTestId = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null);
 
+/** the sandbox cluster's conninfo, as `demo` registered it */
+const sandboxConninfo = (): string => loadConfig(configFile).servers.find((server) => server.name === 'sandbox')!.conninfo;
+
 /** psql through the sandbox's own conninfo, as any client of it would connect. */
 function sandboxPsql(sql: string): Promise<string> {
-  const conninfo = loadConfig(configFile).servers.find((server) => server.name === 'sandbox')!.conninfo;
+  const conninfo = sandboxConninfo();
   return new Promise((resolve, reject) => {
     execFile('psql', ['-X', '-Atq', '-v', 'ON_ERROR_STOP=1', '-d', conninfo, '-c', sql], (error, stdout, stderr) => {
       if (error) reject(new Error(`psql failed: ${stderr || error.message}`));
@@ -92,16 +100,65 @@ function runInShell(commandLine: string): Promise<{ code: number; stdout: string
   });
 }
 
-test('check, backup, markers, a point-in-time restore composed in the UI, the restored cluster, a drill, and a restore over SSH', { timeout: 600_000 }, async () => {
+test('a server added in the editor, its check, backup, markers, a point-in-time restore composed in the UI, the restored cluster, a drill, and a restore over SSH', { timeout: 600_000 }, async () => {
   const page = browser!.page;
   await page.goto(serve!.url);
   await page.locator('html[data-app-state="ready"]').waitFor({ timeout: 30_000 });
 
-  // The sandbox was added by `demo --skip-cycle` (the server editor is not in this checkout yet). Run its checks from the UI.
-  await page.getByTestId('server-link-sandbox').click();
+  // `demo --skip-cycle` made the cluster (and its own server `sandbox`). Add `main` for the same cluster in the
+  // editor, from the keyboard: the list's "Add server", then a postgres-method server with a streaming archiver of its own.
+  await page.getByTestId('server-row-sandbox').waitFor();
+  await page.getByTestId('add-server').focus();
+  await page.keyboard.press('Enter');
+  await page.getByTestId('view-server-editor').waitFor();
+  assert.match(page.url(), /#\/new-server$/);
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1', 'the heading has the focus');
+  const conninfo = sandboxConninfo();
+  await page.getByTestId('editor-input-name').fill(serverName);
+  await page.getByTestId('editor-input-description').fill('the sandbox cluster, added in the editor');
+  await page.getByTestId('editor-input-conninfo').fill(conninfo);
+  await page.getByTestId('editor-input-backupMethod').selectOption('postgres');
+  await page.getByTestId('editor-input-streamingArchiver').focus();
+  await page.keyboard.press('Space');
+  assert.equal(await page.getByTestId('editor-input-streamingArchiver').isChecked(), true);
+  await page.getByTestId('editor-input-slotName').fill(slotName);
+  await page.getByTestId('editor-input-createSlot').selectOption('auto');
+  await shot(page, '00a-editor-filled');
+
+  // Test connection: both connections answer and the slot is still to be made.
+  await page.getByTestId('editor-test').click();
+  await page.locator('[data-testid="editor-test-report"][data-state="ok"]').waitFor({ timeout: 60_000 });
+  assert.match(await page.getByTestId('editor-step-postgres').innerText(), new RegExp(`select 1 answered; PostgreSQL 15\\.\\d+; slot '${slotName}' will be created`));
+  assert.match(await page.getByTestId('editor-step-replication').innerText(), /IDENTIFY_SYSTEM answered: system \d+, timeline 1/);
+  await shot(page, '00b-editor-tested');
+
+  // Save from the keyboard: the list shows it, and the serve host starts its archiver at once.
+  await page.getByTestId('editor-save').focus();
+  await page.keyboard.press('Enter');
+  await page.getByTestId(`server-row-${serverName}`).waitFor({ timeout: 30_000 });
+  assert.match(page.url(), /#\/servers$/);
+  assert.match(await page.getByTestId(`server-row-${serverName}`).innerText(), /the sandbox cluster, added in the editor/);
+  const serverFile = readFileSync(path.join(home, 'conf.d', `${serverName}.conf`), 'utf8');
+  assert.ok(serverFile.includes(`conninfo = ${conninfo}`), serverFile);
+  assert.match(serverFile, /^backup_method = postgres$/m);
+  assert.match(serverFile, /^streaming_archiver = on$/m);
+  assert.match(serverFile, new RegExp(`^slot_name = ${slotName}$`, 'm'));
+  await page.locator(`[data-testid="server-archiver-${serverName}"][data-streaming="running"]`).waitFor({ timeout: 60_000 });
+  assert.equal(await sandboxPsql(`select count(*) from pg_replication_slots where slot_name = '${slotName}'`), '1', 'its slot was created');
+  await shot(page, '00c-server-added');
+
+  // Its checks, run from the UI.
+  await page.getByTestId(`server-link-${serverName}`).click();
   await page.getByTestId('view-server').waitFor();
   await page.getByTestId('run-check').click();
   await page.locator('[data-testid="checks-failing"], [data-testid="checks-passing"]').first().waitFor({ timeout: 60_000 });
+  // Both connections, its slot and its archiver are fine; only the archive is empty, as nothing has filled a segment yet.
+  for (const name of ['PostgreSQL', 'PostgreSQL-streaming', 'replication-slot', 'receive-wal-running']) {
+    assert.equal(await page.getByTestId(`check-result-${name}`).getAttribute('data-ok'), 'true', `check ${name} passes`);
+  }
+  const walArchiveCheck = page.getByTestId('check-result-WAL-archive');
+  assert.equal(await walArchiveCheck.getAttribute('data-ok'), 'false');
+  assert.match(await walArchiveCheck.innerText(), /no WAL segment has reached the store yet/);
   await shot(page, '01-checked');
 
   // A backup from the UI: the job panel shows its progress bar while it runs, then the row arrives in the table.
@@ -127,16 +184,22 @@ test('check, backup, markers, a point-in-time restore composed in the UI, the re
   await sleep(1500);
   await sandboxPsql("insert into markers values (3, 'm3')");
   await sandboxPsql("insert into markers values (4, 'm4')");
-  const switched = await runBarkeep(['-c', configFile, 'switch-wal', 'sandbox', '--force', '--archive', '--archive-timeout', '60']);
+  const switched = await runBarkeep(['-c', configFile, 'switch-wal', serverName, '--force', '--archive', '--archive-timeout', '60']);
   assert.equal(switched.code, 0, `switch-wal failed:\n${switched.stdout}\n${switched.stderr}`);
+  // The check, run again from the keyboard, now finds WAL in the archive.
+  await page.getByTestId('run-check').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid="check-result-WAL-archive"][data-ok="true"]').waitFor({ state: 'attached', timeout: 60_000 });
+  await shot(page, '03b-checked-again');
   // The picker holds whole seconds: the second the recorded time falls in is still after marker 2 and before marker 3.
   const targetMs = Math.floor(between / 1000) * 1000;
 
-  // The Restore view, from the navigation; the only server is chosen already.
+  // The Restore view, from the navigation; with two servers, `main` is chosen.
   await page.getByTestId('nav-restore').click();
   await page.getByTestId('view-restore').waitFor();
   assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1', 'navigating moves focus to the view heading');
-  assert.equal(await page.getByTestId('restore-server').inputValue(), 'sandbox');
+  await page.getByTestId('restore-server').selectOption(serverName);
+  assert.equal(await page.getByTestId('restore-server').inputValue(), serverName);
   await page.locator('[data-testid="restore-step-plan"][data-plan-state="loaded"]').waitFor({ timeout: 30_000 });
   assert.match(await page.getByTestId('plan-target').innerText(), /the latest archived wal/);
 
@@ -205,7 +268,7 @@ test('check, backup, markers, a point-in-time restore composed in the UI, the re
   assert.match(settings, /^recovery_target_action = 'promote'$/m);
   assert.match(settings, /^archive_mode = off$/m);
   const commandLine = await page.getByTestId('preview-command-line').innerText();
-  assert.equal(commandLine, `barkeep -c ${configFile} restore sandbox ${dest} --target-time '${timeSetting[1]}${timeSetting[2]}' --target-action promote`);
+  assert.equal(commandLine, `barkeep -c ${configFile} restore ${serverName} ${dest} --target-time '${timeSetting[1]}${timeSetting[2]}' --target-action promote`);
   await shot(page, '06-destination-and-preview');
 
   // The command line, run by a real shell with --dry-run, makes the same plan.
@@ -284,9 +347,13 @@ test('check, backup, markers, a point-in-time restore composed in the UI, the re
 
   // A drill of the same target from the composer: the folder is no longer empty, so only the drill is offered.
   await page.getByTestId('restore-again').click();
+  // "Restore again" asks for a new plan; until it arrives the run buttons are disabled (the previous refusal still shows).
+  await page.locator('[data-testid="restore-step-plan"][data-plan-state="loaded"]').waitFor({ timeout: 30_000 });
   await page.locator('[data-testid="destination-check"][data-state="refused"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="restore-drill"]:enabled').waitFor({ timeout: 30_000 });
   assert.equal(await page.getByTestId('restore-run').isDisabled(), true);
   await page.getByTestId('restore-drill').focus();
+  assert.equal(await focusedTestId(page), 'restore-drill');
   await page.keyboard.press('Enter');
   await page.locator('[data-testid="restore-job"][data-run-kind="drill"]').waitFor({ timeout: 30_000 });
   await page.locator('[data-testid="restore-job"][data-job-state="succeeded"]').waitFor({ timeout: 300_000 });
@@ -311,7 +378,7 @@ test('check, backup, markers, a point-in-time restore composed in the UI, the re
   assert.equal(await page.getByTestId('destination-check').innerText(), `The folder on postgres@${sshd.host} is checked over SSH when the restore starts.`);
   await page.getByTestId('preview-settings').waitFor();
   assert.match(await page.getByTestId('preview-settings').innerText(), new RegExp(`^restore_command = 'cp "${remoteDest}/barkeep_wal/%f" "%p"'$`, 'm'));
-  assert.match(await page.getByTestId('preview-command-line').innerText(), new RegExp(`restore sandbox ${remoteDest} .* --remote-ssh-command 'ssh postgres@127\\.0\\.0\\.1 -p ${sshd.port} `));
+  assert.match(await page.getByTestId('preview-command-line').innerText(), new RegExp(`restore ${serverName} ${remoteDest} .* --remote-ssh-command 'ssh postgres@127\\.0\\.0\\.1 -p ${sshd.port} `));
   await page.getByTestId('restore-run').click();
   await page.getByTestId('restore-confirm').waitFor();
   assert.match(await page.getByTestId('restore-confirm').innerText(), new RegExp(`into ${remoteDest} on postgres@${sshd.host}`));

@@ -5,7 +5,7 @@
  * a cluster it did not create.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ServerName } from '../../../shared/domain/names';
@@ -70,7 +70,7 @@ export async function createSandbox(config: LoadedConfig, ctx: JobContext): Prom
   let started = false;
   ctx.progress({ phase: 'starting' });
   if (!(await isClusterRunning(dataDirectory, binDir))) {
-    await startCluster(dataDirectory, binDir, logFile);
+    port = await startOnAFreePort(dataDirectory, binDir, logFile, port, ctx);
     started = true;
     ctx.log(`started the sandbox cluster (log: ${logFile})`);
   }
@@ -108,6 +108,26 @@ async function chooseSandboxRoot(home: string): Promise<{ root: string; relocate
     root,
     relocatedBecause: `the postgres OS user cannot enter ${home}, so the sandbox cluster lives in ${root}`,
   };
+}
+
+/**
+ * Starts the cluster; when its port was taken between the check and the start
+ * (another sandbox or test cluster starting at the same moment), moves it to
+ * the next free port and tries again, a few times. Returns the port it runs on.
+ */
+async function startOnAFreePort(dataDirectory: string, binDir: string, logFile: string, port: number, ctx: JobContext): Promise<number> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await startCluster(dataDirectory, binDir, logFile);
+      return port;
+    } catch (error) {
+      if (attempt >= 5 || !/Address already in use/.test((error as Error).message)) throw error;
+      const taken = port;
+      port = await findFreePort(port + 1);
+      appendFileSync(path.join(dataDirectory, 'postgresql.conf'), `\n# port ${taken} was taken when the sandbox started\nport = ${port}\n`);
+      ctx.log(`port ${taken} was taken by another process as the sandbox started: moving it to port ${port}`, 'warn');
+    }
+  }
 }
 
 function readConfiguredPort(dataDirectory: string): number {
