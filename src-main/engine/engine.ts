@@ -194,6 +194,8 @@ export class Engine {
       run: async (ctx) => {
         ctx.progress({ phase: 'checking' });
         const run = await runChecks(this, server, ctx.signal);
+        // A server added in the editor has no known version or system id yet: learn them once, quietly.
+        if (this.catalog.serverFacts(server.name)?.systemId == null) await this.probeServer(server.name, ctx.signal).catch(() => undefined);
         const failing = run.results.filter((result) => !result.ok);
         ctx.log(failing.length === 0 ? 'every check is OK' : `failing: ${failing.map((result) => result.name).join(', ')}`, failing.length === 0 ? 'info' : 'warn');
         this.invalidate('servers', server.name);

@@ -96,6 +96,9 @@ export async function runBackup(deps: BackupDeps, server: ServerConfig, options:
       throw describeFailure(error, ctx.signal, server.name);
     }
 
+    // The server's facts, as this backup saw them (a server added in the editor learns them here too).
+    deps.catalog.upsertServerFacts({ name: server.name, systemId: info.systemId, pgVersion: info.pgVersion, learntAt: (deps.now ?? (() => new Date()))().toISOString() });
+
     // 6. own bytes of this backup, and of the earlier ones it now shares files with
     ctx.progress({ phase: 'measuring' });
     for (const updated of await storeDiskUsage(deps.catalog, server)) if (updated.backupId === info.backupId) info = updated;
