@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createHandlers } from '../engine/contract-handlers';
 import { Engine } from '../engine/engine';
 import { ArchiverSupervisor } from '../engine/scheduler/archiver-supervisor';
+import { summariseArchivers } from '../engine/scheduler/archiver-summary';
 import { Scheduler } from '../engine/scheduler/scheduler';
 import { resolveConfigFile } from '../engine/config/home';
 import { describeDiskStateChange } from '../engine/disk/disk-watch';
@@ -89,12 +90,28 @@ async function start(): Promise<void> {
   // One OS notification per disk threshold crossing; the engine decides what a crossing is.
   engine.onDiskStateChange(notifyDiskStateChange);
   tray = new Tray(nativeImage.createFromPath(path.join(appRoot, 'assets', 'icon.png')).resize({ width: 16, height: 16 }));
-  tray.setToolTip('Barkeep');
-  tray.setContextMenu(Menu.buildFromTemplate([
-    { label: 'Show Barkeep', click: () => mainWindow?.show() },
-    { type: 'separator' },
-    { label: 'Quit', click: () => app.quit() },
-  ]));
+  // The archivers' state in the tray: it must show with the window closed. Refreshed when servers change, and every 30 s.
+  const refreshTray = (): void => {
+    const summary = summariseArchivers(engine.listServers());
+    tray?.setToolTip(summary.tooltip);
+    tray?.setContextMenu(Menu.buildFromTemplate([
+      ...summary.lines.map((line) => ({ label: line, enabled: false })),
+      ...(summary.lines.length > 0 ? [{ type: 'separator' as const }] : []),
+      { label: 'Show Barkeep', click: () => mainWindow?.show() },
+      { type: 'separator' },
+      { label: 'Quit', click: () => app.quit() },
+    ]));
+  };
+  let trayRefresh: NodeJS.Timeout | null = null;
+  engine.onEvent((event) => {
+    if (event.kind !== 'invalidate' || event.topic !== 'servers' || trayRefresh !== null) return;
+    trayRefresh = setTimeout(() => {
+      trayRefresh = null;
+      refreshTray();
+    }, 1000);
+  });
+  setInterval(refreshTray, 30_000).unref();
+  refreshTray();
 
   app.on('second-instance', () => {
     if (mainWindow?.isMinimized()) mainWindow.restore();
