@@ -45,6 +45,8 @@ import { FileSecretStore, secretsFolder, type SecretStore } from './config/secre
 import { readServerEditorState, removeServer, saveServerEdit, secretForTest, type EditingDeps } from './config/server-editing';
 import { validateServerForm } from './config/server-form';
 import { addPasswordLookup, conninfoReaches, type PasswordTarget } from './postgres/stored-passwords';
+import { parseSshCommand, type SshCommandTarget } from './backup/rsync/ssh-command';
+import { addPassphraseLookup, type SshKeyTarget } from './transport/stored-passphrases';
 import { diskGaugeOf, readArchiverState, readWalArrival, summariseDrill } from './server-activity';
 import type { DrillRequest, RestoreOutcome, RestorePlanRequest, RestorePlanView, RestoreStartRequest } from '../../shared/domain/restore';
 import { runDrill, type DrillReport } from './recovery/drill';
@@ -78,6 +80,7 @@ export class Engine {
   }));
 
   private readonly stopPasswordLookup: () => void;
+  private readonly stopPassphraseLookup: () => void;
 
   private constructor(config: LoadedConfig, catalog: Catalog, jobs: JobQueue, secrets: SecretStore) {
     this.currentConfig = config;
@@ -87,6 +90,8 @@ export class Engine {
     jobs.onEvent((event: JobEvent) => this.emit({ kind: 'job', event }));
     // Every connection of this process to a configured server finds its stored password at connect time.
     this.stopPasswordLookup = addPasswordLookup((target) => this.storedPasswordFor(target));
+    // And every SSH login of a configured server's ssh_command finds its key's stored passphrase.
+    this.stopPassphraseLookup = addPassphraseLookup((target) => this.storedPassphraseFor(target));
   }
 
   static open(options: EngineOptions): Engine {
@@ -382,9 +387,27 @@ export class Engine {
     return sameRole === undefined ? undefined : this.secrets.read(sameRole.name).password;
   }
 
+  /** The passphrase stored for the server whose ssh_command logs in as the target (and names the same key, when both name one). */
+  private storedPassphraseFor(target: SshKeyTarget): string | undefined {
+    for (const server of this.currentConfig.servers) {
+      if (server.sshCommand === null || !this.secrets.holds(server.name).sshKeyPassphrase) continue;
+      let login: SshCommandTarget;
+      try {
+        login = parseSshCommand(server.sshCommand);
+      } catch {
+        continue;
+      }
+      if (login.host !== target.host || login.port !== target.port || login.username !== target.username) continue;
+      if (login.privateKeyPath !== null && target.privateKeyPath !== null && path.resolve(login.privateKeyPath) !== path.resolve(target.privateKeyPath)) continue;
+      return this.secrets.read(server.name).sshKeyPassphrase;
+    }
+    return undefined;
+  }
+
   async close(): Promise<void> {
     await this.jobs.cancelAll();
     this.stopPasswordLookup();
+    this.stopPassphraseLookup();
     this.listeners.clear();
     this.diskWatch.dispose();
     this.catalog.close();

@@ -27,6 +27,9 @@ import type { TestCluster } from '../support/pg-cluster';
 import { startTestSshd, writeMismatchedKnownHosts } from '../support/sshd';
 import type { TestSshd } from '../support/sshd';
 import { chownToPostgres, makeTempDir, removeTempDir } from '../support/temp-dir';
+import { runBarkeep } from '../support/run-cli';
+import { FileSecretStore, secretsFolder } from '../../src-main/engine/config/secret-store';
+import { ServerName } from '../../shared/domain/names';
 
 interface Recorded {
   ctx: JobContext;
@@ -66,6 +69,8 @@ describe('backup method rsync', () => {
   let tablespaceDir = '';
   let configFile = '';
   let servers: ServerConfig[] = [];
+  let lockedKey = '';
+  const keyPassphrase = 'Kp-rsync-7f3e-the-key-passphrase';
   let first: { dataFolder: string; result: BackupMethodResult } | undefined;
 
   const server = (name: string): ServerConfig => {
@@ -97,6 +102,10 @@ describe('backup method rsync', () => {
     const ssh = (knownHosts: string): string =>
       `ssh -p ${sshd!.port} -i ${sshd!.privateKeyPath} -o UserKnownHostsFile=${knownHosts} postgres@127.0.0.1`;
     mkdirSync(path.join(home, 'conf.d'), { recursive: true });
+    // The same client key, locked with a passphrase (ssh-keygen -p keeps the key, so sshd still accepts it).
+    lockedKey = path.join(workDir, 'locked_ed25519');
+    writeFileSync(lockedKey, readFileSync(sshd!.privateKeyPath), { mode: 0o600 });
+    execFileSync('ssh-keygen', ['-q', '-p', '-P', '', '-N', keyPassphrase, '-f', lockedKey]);
     writeFileSync(path.join(home, 'barkeep.conf'), `[barkeep]\nbarkeep_home = ${home}\n`);
     writeFileSync(path.join(home, 'conf.d', 'pg.conf'), [
       '[pg]',
@@ -106,6 +115,11 @@ describe('backup method rsync', () => {
       'reuse_backup = link',
       'parallel_jobs = 2',
       'immediate_checkpoint = on',
+      '',
+      '[pg-locked]',
+      `conninfo = ${cluster!.conninfo}`,
+      `ssh_command = ssh -p ${sshd!.port} -i ${lockedKey} -o UserKnownHostsFile=${sshd!.knownHostsFile} postgres@127.0.0.1`,
+      'backup_method = rsync',
       '',
       '[pg-moved]',
       `conninfo = ${cluster!.conninfo}`,
@@ -301,6 +315,22 @@ describe('backup method rsync', () => {
       assert.equal(statSync(fileOf(incremental.backupId)).ino, statSync(fileOf(full.backupId)).ino);
     } finally {
       await engine.close();
+    }
+  });
+
+  it('a passphrase-protected key: refused without its stored passphrase, the backup runs with it, and the passphrase is never printed', async () => {
+    const barkeep = (...args: string[]) => runBarkeep(['-c', configFile, ...args]);
+    const refused = await barkeep('backup', 'pg-locked');
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, /unable to load ssh private key .*passphrase/i);
+
+    new FileSecretStore(secretsFolder(path.join(workDir, 'home'))).write(ServerName.parse('pg-locked'), { sshKeyPassphrase: keyPassphrase });
+    const taken = await barkeep('backup', 'pg-locked');
+    assert.equal(taken.code, 0, taken.stderr);
+    assert.match(taken.stdout, /backup \d{8}T\d{6} of server 'pg-locked': (DONE|WAITING_FOR_WALS)/);
+    for (const text of [refused.stdout, refused.stderr, taken.stdout, taken.stderr]) assert.ok(!text.includes(keyPassphrase));
+    for (const name of readdirSync(path.join(workDir, 'home', 'conf.d'))) {
+      assert.ok(!readFileSync(path.join(workDir, 'home', 'conf.d', name), 'utf8').includes(keyPassphrase));
     }
   });
 });

@@ -14,6 +14,7 @@ import {
 import type { HostKeyVerdict } from './known-hosts';
 import { feedStdin, readFileType, wrapUntilClosed } from './transport';
 import type { DirEntry, ExecOptions, ExecResult, ExecStream, FileStat, Transport } from './transport';
+import { findStoredPassphrase } from './stored-passphrases';
 
 export interface SshTarget {
   host: string;
@@ -39,6 +40,10 @@ const defaultHostKeyAlgorithms: ServerHostKeyAlgorithm[] = [
 export async function openSshTransport(target: SshTarget): Promise<Transport> {
   const port = target.port ?? 22;
   const where = `${target.username}@${target.host}:${port}`;
+  // A passphrase not given comes from the secret store when one is kept for this login (stored-passphrases.ts).
+  const passphrase = target.passphrase
+    ?? findStoredPassphrase({ host: target.host, port, username: target.username, privateKeyPath: target.privateKeyPath ?? null });
+  if (passphrase !== undefined) target = { ...target, passphrase };
   const privateKey = await loadPrivateKey(target, where);
   const knownHosts = parseKnownHosts(await readKnownHosts(target.knownHostsFile));
   let verdict: { result: HostKeyVerdict; keyBlob: Buffer } | null = null;
