@@ -338,7 +338,8 @@ export class Engine {
     return this.restoreOutcomes.get(jobId);
   }
 
-  private backupDeps(): { catalog: Catalog; invalidate: (server: ServerName) => void; global: GlobalConfig } {
+  /** What the backup, delete, keep and retention commands need from the engine: one place, so every door passes the same (the disk thresholds included). */
+  backupDeps(): { catalog: Catalog; invalidate: (server: ServerName) => void; global: GlobalConfig } {
     return { catalog: this.catalog, invalidate: (server) => this.invalidate('backups', server), global: this.currentConfig.global };
   }
 

@@ -152,7 +152,7 @@ export const deleteVerb: Verb = {
   async run(ctx) {
     const engine = ctx.engine();
     const server = engine.server(ctx.positionals[0]!);
-    const report = await deleteBackup({ catalog: engine.catalog, invalidate: (name) => engine.invalidate('backups', name) }, server, ctx.positionals[1]!);
+    const report = await deleteBackup(engine.backupDeps(), server, ctx.positionals[1]!);
     ctx.out.line(`deleted backup ${report.backupId} of server '${report.server}' (${report.status}; freed ${formatBytes(report.freedBytes ?? 0)}); ${report.remaining} complete backup${report.remaining === 1 ? '' : 's'} left`);
     return 0;
   },
@@ -223,7 +223,7 @@ async function backupOneServer(ctx: VerbContext, engine: Engine, server: ServerC
     kind: 'backup',
     server: server.name,
     title: `backup ${server.name}`,
-    run: (jobCtx) => runBackup({ catalog: engine.catalog, invalidate: (name) => engine.invalidate('backups', name), global: engine.config.global }, server, {
+    run: (jobCtx) => runBackup(engine.backupDeps(), server, {
       ...options,
       onFiles: (count) => {
         files = count;

@@ -43,7 +43,7 @@ export const keep: Verb = {
       return 0;
     }
     const target = ctx.values.release === true ? null : parseKeepTarget(ctx.values.target);
-    const updated = setBackupKeep({ catalog: engine.catalog, invalidate: (name) => engine.invalidate('backups', name) }, server, selector, target);
+    const updated = setBackupKeep(engine.backupDeps(), server, selector, target);
     if (ctx.out.format === 'json') ctx.out.json({ server: server.name, backupId: updated.backupId, keep: updated.keep });
     else if (target === null) ctx.out.line(`backup ${updated.backupId} of server '${server.name}' is no longer kept; the retention policy judges it again`);
     else ctx.out.line(`backup ${updated.backupId} of server '${server.name}' is kept (target ${target}); release it with \`barkeep keep ${server.name} ${updated.backupId} --release\``);
@@ -70,7 +70,7 @@ export const retention: Verb = {
     const dryRun = ctx.values['dry-run'] === true;
     const runs: RetentionRun[] = [];
     for (const server of servers) {
-      const run = await enforceRetention({ catalog: engine.catalog, invalidate: (name) => engine.invalidate('backups', name) }, server, { dryRun, now: new Date() });
+      const run = await enforceRetention(engine.backupDeps(), server, { dryRun, now: new Date() });
       runs.push(run);
       if (ctx.out.format !== 'json') printRun(ctx.out.line.bind(ctx.out), run);
     }

@@ -78,7 +78,7 @@ export async function runDemoCycle(engine: Engine, serverName: string, ctx: JobC
 
     // 2. a backup, waiting until the WAL that makes it consistent is archived
     ctx.progress({ phase: 'backup' });
-    const info = await runBackup({ catalog: engine.catalog, invalidate: (name) => engine.invalidate('backups', name), global: engine.config.global }, server,
+    const info = await runBackup(engine.backupDeps(), server,
       { wait: true, waitTimeoutSeconds: waitMs / 1000 }, prefixed(ctx, 'backup'));
     if (info.status !== 'DONE') {
       throw new EngineError('backup-failed', `the demo backup ${info.backupId} ended ${info.status}`, 'look at `barkeep show-backup sandbox latest`');

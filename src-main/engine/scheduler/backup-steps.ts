@@ -30,7 +30,7 @@ export function backupStep(pass: PassContext, server: ServerConfig): void {
     kind: 'backup',
     server: server.name,
     title: `scheduled backup of ${server.name}`,
-    run: (ctx) => runBackup({ catalog: pass.engine.catalog, invalidate: (name) => pass.engine.invalidate('backups', name), global: pass.engine.config.global }, server, {}, ctx),
+    run: (ctx) => runBackup(pass.engine.backupDeps(), server, {}, ctx),
   });
   pass.adopt(handle.id, handle.done);
   pass.report({ server: server.name, job: 'backup', status: 'started', detail: describeClaim(claim, schedule), due });
@@ -63,7 +63,7 @@ export async function retentionStep(pass: PassContext, server: ServerConfig, whe
     }
   }
   await runPassJob(pass, server, 'retention', async () => {
-    const run = await enforceRetention({ catalog: pass.engine.catalog, invalidate: (name) => pass.engine.invalidate('backups', name) }, server,
+    const run = await enforceRetention(pass.engine.backupDeps(), server,
       { dryRun: false, now: new Date() });
     return { detail: describeRetention(run), changed: run.backups.length > 0 || run.wal.deleted.length > 0 };
   }, {
