@@ -6,7 +6,7 @@
  * children, the whole machine) to say what each contender is bound by.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runBackup } from '../../src-main/engine/backup/run-backup';
 import { Catalog } from '../../src-main/engine/catalog/catalog';
@@ -66,8 +66,8 @@ async function setUp(ctx: ScenarioContext, opts: BackupPostgresOptions): Promise
     bytes: setup.sourceBytes,
     contenders: [pgBasebackupContender(setup, 'CRC32C'), pgBasebackupContender(setup, 'SHA256'), cpContender(setup), barkeepContender(setup)],
     reset: async () => {
-      await rm(setup.destDir, { recursive: true, force: true });
-      await rm(setup.home, { recursive: true, force: true });
+      await ctx.setAside(setup.destDir);
+      await ctx.setAside(setup.home);
       await runCommand('sync', []);
     },
     describe: () => describeRun(setup),

@@ -5,7 +5,7 @@
  * and after a pgbench run that touches every table. Notes say what bound each.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupMethodResult, PreviousBackup } from '../../src-main/engine/backup/backup-method';
 import { runRsyncBackup } from '../../src-main/engine/backup/rsync/rsync-method';
@@ -108,7 +108,7 @@ async function setUp(ctx: ScenarioContext, opts: BackupRsyncOptions): Promise<Sc
       rsync(rewriteName, servers.plain, 2, beforeRewrite),
     ],
     reset: async () => {
-      await rm(setup.destDir, { recursive: true, force: true });
+      await ctx.setAside(setup.destDir);
       await mkdir(setup.destDir, { recursive: true });
       // Write back the previous run's copy now, or later runs pay for it.
       await runCommand('sync', []);

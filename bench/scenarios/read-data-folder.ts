@@ -4,7 +4,7 @@
  * execStream into a local tar -x) against cp -a, pg_basebackup -Fp and tar over
  * the OpenSSH client. Owns its cluster, sshd and folders; none outlive it.
  */
-import { access, mkdir, rm } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { openSshTransport } from '../../src-main/engine/transport/ssh-transport';
@@ -80,7 +80,7 @@ async function setUp(ctx: ScenarioContext, opts: ReadDataFolderOptions): Promise
     bytes: setup.sourceBytes,
     contenders: [cpContender(setup), pgBasebackupContender(setup), openSshTarContender(setup), barkeepSshContender(setup)],
     reset: async () => {
-      await rm(setup.destDir, { recursive: true, force: true });
+      await ctx.setAside(setup.destDir);
       // Write back the previous run's copy now, or later runs pay for it and times creep up round by round.
       await runCommand('sync', []);
     },

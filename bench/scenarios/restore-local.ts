@@ -6,7 +6,7 @@
  * against `cp -a` of the same backup's data folder, without and with `sync`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupInfo } from '../../shared/domain/backup';
 import { runBackup } from '../../src-main/engine/backup/run-backup';
@@ -98,7 +98,7 @@ async function setUp(ctx: ScenarioContext, opts: RestoreLocalOptions): Promise<S
     bytes,
     contenders: [cpContender(setup, false), cpContender(setup, true), barkeepContender(setup)],
     reset: async () => {
-      await rm(setup.destDir, { recursive: true, force: true });
+      await ctx.setAside(setup.destDir);
       // Whatever an earlier run left dirty is written back now, not during the next run.
       await runCommand('sync', []);
     },

@@ -52,8 +52,8 @@ export async function deleteBackup(
     deps.catalog.recordEvent(server.name, 'backup-deleted', `backup ${backup.backupId} (${backup.status}) deleted`);
 
     // 3. files it shared now belong to fewer backups
-    await storeDiskUsage(deps.catalog, server);
-    await sampleDiskUsage(deps.catalog, server, new Date()).catch((error: unknown) =>
+    const { measured } = await storeDiskUsage(deps.catalog, server);
+    await sampleDiskUsage(deps.catalog, server, new Date(), measured).catch((error: unknown) =>
       deps.catalog.recordEvent(server.name, 'disk-usage-failed', `disk usage was not recorded after deleting backup ${backup.backupId}: ${(error as Error).message}`));
     deps.invalidate?.(server.name);
     return {

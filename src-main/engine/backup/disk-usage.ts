@@ -3,7 +3,8 @@
  * backup folder is walked and files grouped by inode, so a backup's own bytes
  * are the files no other backup shares, and the server's backup bytes count each
  * inode once. Plus the WAL archive's bytes and the volume's free space. Only
- * storeDiskUsage writes: the figures into each backup.json and the catalog.
+ * storeDiskUsage writes: the figures into each backup.json and the catalog; it
+ * hands its measurement on, so the day's sample after a backup walks the store once.
  */
 import { existsSync } from 'node:fs';
 import { lstat, readdir, statfs } from 'node:fs/promises';
@@ -32,6 +33,13 @@ export interface BackupUsage {
   sharedFiles: number;
 }
 
+/** Every backup of a server, measured together (what storeDiskUsage hands on to the day's sample). */
+export interface BackupsMeasurement {
+  backups: Map<string, BackupUsage>;
+  /** all backups, a hard-linked file counted once */
+  uniqueBytes: number;
+}
+
 export interface VolumeSpace {
   totalBytes: number;
   /** what an unprivileged writer may still use */
@@ -51,7 +59,7 @@ export interface ServerDiskUsage {
  * Groups files by inode: an inode referenced by one backup only, and with no
  * links outside the walked backups (nlink), belongs to it; any other is shared.
  */
-export function computeBackupUsage(files: Iterable<StoredFile>): { backups: Map<string, BackupUsage>; uniqueBytes: number } {
+export function computeBackupUsage(files: Iterable<StoredFile>): BackupsMeasurement {
   const inodes = new Map<string, { size: number; nlink: number; owners: Map<string, number> }>();
   const backups = new Map<string, BackupUsage>();
   for (const file of files) {
@@ -80,7 +88,7 @@ export function computeBackupUsage(files: Iterable<StoredFile>): { backups: Map<
 }
 
 /** Walks every finished or failed backup folder of the server (temporary ones are skipped). */
-export async function measureBackups(paths: StorePaths): Promise<{ backups: Map<string, BackupUsage>; uniqueBytes: number }> {
+export async function measureBackups(paths: StorePaths): Promise<BackupsMeasurement> {
   const files: StoredFile[] = [];
   let names: string[];
   try {
@@ -103,8 +111,9 @@ export async function measureBackups(paths: StorePaths): Promise<{ backups: Map<
   return usage;
 }
 
-export async function measureServerDiskUsage(server: StorePaths & { name: string }): Promise<ServerDiskUsage> {
-  const { backups, uniqueBytes } = await measureBackups(server);
+/** `backupsMeasured`: a measurement of the backups just taken (storeDiskUsage's), so they are not walked again. */
+export async function measureServerDiskUsage(server: StorePaths & { name: string }, backupsMeasured?: BackupsMeasurement): Promise<ServerDiskUsage> {
+  const { backups, uniqueBytes } = backupsMeasured ?? await measureBackups(server);
   return {
     server: server.name,
     backups: [...backups.values()],
@@ -117,10 +126,12 @@ export async function measureServerDiskUsage(server: StorePaths & { name: string
 /**
  * Measures every backup of the server and stores ownBytes (and sizeBytes when
  * unknown) where they changed: a new backup that links to an older one lowers
- * the older one's own bytes, a deleted one raises its neighbours'.
+ * the older one's own bytes, a deleted one raises its neighbours'. Returns the
+ * backups it updated, and the measurement for sampleDiskUsage.
  */
-export async function storeDiskUsage(catalog: Catalog, server: StorePaths & { name: string }): Promise<BackupInfo[]> {
-  const { backups } = await measureBackups(server);
+export async function storeDiskUsage(catalog: Catalog, server: StorePaths & { name: string }): Promise<{ changed: BackupInfo[]; measured: BackupsMeasurement }> {
+  const measured = await measureBackups(server);
+  const { backups } = measured;
   const changed: BackupInfo[] = [];
   for (const usage of backups.values()) {
     const file = backupInfoFile(server, usage.backupId);
@@ -132,7 +143,7 @@ export async function storeDiskUsage(catalog: Catalog, server: StorePaths & { na
     catalog.upsertBackup(updated);
     changed.push(updated);
   }
-  return changed;
+  return { changed, measured };
 }
 
 /**
@@ -172,6 +183,9 @@ export async function measureVolume(folder: string): Promise<VolumeSpace | null>
   }
 }
 
+/** lstat calls in flight at once while walking: they run on libuv's thread pool, and one at a time leaves it idle. */
+const statsInFlight = 16;
+
 async function walkFiles(folder: string, visit: (stats: { dev: number; ino: number; size: number; nlink: number }) => void): Promise<void> {
   let entries;
   try {
@@ -180,9 +194,11 @@ async function walkFiles(folder: string, visit: (stats: { dev: number; ino: numb
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
+  const files = entries.filter((entry) => entry.isFile()).map((entry) => path.join(folder, entry.name));
+  for (let start = 0; start < files.length; start += statsInFlight) {
+    for (const stats of await Promise.all(files.slice(start, start + statsInFlight).map((file) => lstat(file)))) visit(stats);
+  }
   for (const entry of entries) {
-    const full = path.join(folder, entry.name);
-    if (entry.isDirectory()) await walkFiles(full, visit);
-    else if (entry.isFile()) visit(await lstat(full));
+    if (entry.isDirectory()) await walkFiles(path.join(folder, entry.name), visit);
   }
 }

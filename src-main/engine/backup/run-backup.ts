@@ -101,13 +101,14 @@ export async function runBackup(deps: BackupDeps, server: ServerConfig, options:
 
     // 6. own bytes of this backup, and of the earlier ones it now shares files with
     ctx.progress({ phase: 'measuring' });
-    for (const updated of await storeDiskUsage(deps.catalog, server)) if (updated.backupId === info.backupId) info = updated;
+    const usage = await storeDiskUsage(deps.catalog, server);
+    for (const updated of usage.changed) if (updated.backupId === info.backupId) info = updated;
     deps.invalidate?.(server.name);
 
     // 7. --wait: the end WAL in the archive, then DONE
     if (info.status === 'WAITING_FOR_WALS') info = await waitForEndWal(deps, server, info, options, ctx);
-    // Today's usage sample, with the WAL --wait archived.
-    await sampleDiskUsage(deps.catalog, server, now()).catch((error: unknown) =>
+    // Today's usage sample, with the WAL --wait archived (the backups as just measured).
+    await sampleDiskUsage(deps.catalog, server, now(), usage.measured).catch((error: unknown) =>
       ctx.log(`disk usage of server '${server.name}' was not recorded: ${toErrorPayload(error).message}`, 'warn'));
     ctx.log(`backup ${info.backupId} of server '${server.name}' is ${info.status}`);
     return info;

@@ -6,7 +6,7 @@
  * backups and deletes after they change the store. Forecasts read it back.
  */
 import type { Catalog } from '../catalog/catalog';
-import { measureServerDiskUsage } from '../backup/disk-usage';
+import { measureServerDiskUsage, type BackupsMeasurement } from '../backup/disk-usage';
 import type { ServerConfig } from '../config/load';
 import { locateVolume } from './volume';
 
@@ -33,9 +33,9 @@ const selectColumns = `SELECT server, day, measured_at AS measuredAt, backups_by
   volume_id AS volumeId, wal_volume_id AS walVolumeId, volume_total AS volumeTotal, volume_free AS volumeFree FROM disk_usage_history`;
 
 /** Measures the server's store now and records it as today's (UTC) sample. */
-export async function sampleDiskUsage(catalog: Catalog, server: ServerConfig, now: Date): Promise<DiskUsageSample> {
+export async function sampleDiskUsage(catalog: Catalog, server: ServerConfig, now: Date, backupsMeasured?: BackupsMeasurement): Promise<DiskUsageSample> {
   const [usage, backupVolume, walVolume] = await Promise.all([
-    measureServerDiskUsage(server), locateVolume(server.backupDirectory), locateVolume(server.walsDirectory),
+    measureServerDiskUsage(server, backupsMeasured), locateVolume(server.backupDirectory), locateVolume(server.walsDirectory),
   ]);
   const sample: DiskUsageSample = {
     server: server.name,

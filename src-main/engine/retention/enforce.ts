@@ -141,9 +141,9 @@ export async function enforceRetention(deps: RetentionDeps, server: ServerConfig
 
     // 4. hard-linked neighbours own more now; the UI refreshes
     if (!options.dryRun && (run.backups.length > 0 || doomed.length > 0)) {
-      await storeDiskUsage(deps.catalog, server);
+      const { measured } = await storeDiskUsage(deps.catalog, server);
       // The history's sample of today follows the store; a failed measurement never fails the enforcement.
-      await sampleDiskUsage(deps.catalog, server, options.now).catch((error: unknown) =>
+      await sampleDiskUsage(deps.catalog, server, options.now, measured).catch((error: unknown) =>
         deps.catalog.recordEvent(server.name, 'disk-sample-failed', `disk usage after retention was not recorded: ${(error as Error).message}`));
       deps.invalidate?.(server.name);
     }
