@@ -74,8 +74,6 @@ export async function openSshTransport(target: SshTarget): Promise<Transport> {
     target.signal?.addEventListener('abort', abort, { once: true });
     client.once('ready', () => {
       target.signal?.removeEventListener('abort', abort);
-      // Without it each short exec waits on Nagle's algorithm (~47 ms instead of ~4 ms measured).
-      client.setNoDelay(true);
       resolve();
     });
     client.once('error', (error: Error & { level?: string }) => {
@@ -84,6 +82,9 @@ export async function openSshTransport(target: SshTarget): Promise<Transport> {
       reject(translateConnectError(error, verdict, target, port, where));
     });
     client.connect(config);
+    // From the first packet on: with Nagle's algorithm the userauth request waited ~40 ms for a
+    // delayed ACK (connect measured 72 ms, 34-42 ms without), and each short exec ~47 ms instead of ~4 ms.
+    client.setNoDelay(true);
   });
   // Later connection errors surface through the failing operation.
   client.on('error', () => {});
