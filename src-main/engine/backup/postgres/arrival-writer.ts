@@ -12,17 +12,17 @@
  * fsync here, but of large files as they finish, so their writeback overlaps the transfer.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, symlinkSync, writevSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../../../../shared/errors';
 import type { BackupFileEntry, PreviousBackup } from '../backup-method';
 import { findIdenticalFile, linkToPrevious } from '../file-reuse';
 import { BackgroundHasher } from '../background-hasher';
-import { DiskPool, type FlowControl } from './disk-pool';
+import { DiskPool, writeAt, writeBytes, writeFileNow, type FlowControl } from '../disk-pool';
 import type { TarEntry, TarSink } from './tar-reader';
 
-export type { FlowControl } from './disk-pool';
+export type { FlowControl } from '../disk-pool';
 
 export interface ArrivalOptions {
   dataFolder: string;
@@ -59,14 +59,6 @@ interface ArrivingFile {
   writes: Promise<void>[];
 }
 
-/**
- * One write puts at most this much into the page cache. Not more: from 1 MiB
- * on the page cache takes large folios, and such writes measured up to 5×
- * slower here (256 KiB writes: a steady ~4.5 GB/s into the cache).
- */
-const writeBytes = 256 * 1024;
-/** IOV_MAX on Linux */
-const maximumWritevParts = 1024;
 /** A large file's data goes to the hashing worker in shared batches of this size (fewer messages). */
 const batchBytes = 1024 * 1024;
 /** Files from this size on are hashed by the worker, and fsynced as soon as they are written. */
@@ -188,7 +180,7 @@ export class ArrivalWriter {
     const position = file.offset;
     const bytes = byteLength(parts);
     file.offset += bytes;
-    const written = this.pool.run(bytes, async () => writeFullyAt(await this.openFile(file), parts, position));
+    const written = this.pool.run(bytes, async () => writeAt(await this.openFile(file), parts, position));
     file.writes.push(written);
     return written;
   }
@@ -217,26 +209,14 @@ export class ArrivalWriter {
   }
 
   /**
-   * A small file that arrived whole (most files of a data folder): created,
-   * written and closed right here, three syscalls into the page cache, instead
-   * of three trips through the thread pool and their promises (measured: about
-   * a quarter less CPU on this thread for a pgbench cluster). Linking to the
-   * previous backup's identical copy, when it applies, still runs off this thread.
+   * A small file that arrived whole: written right here (writeFileNow), not
+   * through the pool. Linking to the previous backup's identical copy, when it
+   * applies, still runs off this thread.
    */
   private storeSmallFile(file: ArrivingFile): void {
     if (file.hash) file.entry.sha256 = file.hash.digest('hex');
     try {
-      const fd = openSync(file.absolute, 'wx', file.mode);
-      try {
-        const parts = this.takeParts(file);
-        while (parts.length > 0) {
-          let written = writevSync(fd, parts);
-          while (parts.length > 0 && written >= parts[0]!.length) written -= parts.shift()!.length;
-          if (written > 0) parts[0] = parts[0]!.subarray(written);
-        }
-      } finally {
-        closeSync(fd);
-      }
+      writeFileNow(file.absolute, this.takeParts(file), { flags: 'wx', mode: file.mode });
     } catch (error) {
       this.pool.fail(error instanceof Error ? error : new Error(String(error)));
       return;
@@ -310,36 +290,6 @@ export class ArrivalWriter {
   private absolutePath(relative: string): string {
     return path.join(this.options.dataFolder, ...relative.split('/'));
   }
-}
-
-/** Writes `parts` from `position` on, at most writeBytes per call, until every byte is out. */
-async function writeFullyAt(handle: FileHandle, parts: readonly Buffer[], position: number): Promise<void> {
-  let at = position;
-  let group: Buffer[] = [];
-  let groupBytes = 0;
-  const flush = async (): Promise<void> => {
-    let waiting = group;
-    group = [];
-    groupBytes = 0;
-    while (waiting.length > 0) {
-      let written = (await handle.writev(waiting, at)).bytesWritten;
-      at += written;
-      let index = 0;
-      while (index < waiting.length && written >= waiting[index]!.length) written -= waiting[index++]!.length;
-      waiting = waiting.slice(index);
-      if (written > 0) waiting[0] = waiting[0]!.subarray(written);
-    }
-  };
-  for (const part of parts) {
-    for (let offset = 0; offset < part.length;) {
-      const piece = part.subarray(offset, offset + writeBytes - groupBytes);
-      group.push(piece);
-      groupBytes += piece.length;
-      offset += piece.length;
-      if (groupBytes >= writeBytes || group.length >= maximumWritevParts) await flush();
-    }
-  }
-  if (group.length > 0) await flush();
 }
 
 function byteLength(parts: readonly Buffer[]): number {

@@ -1,11 +1,14 @@
 /**
- * Writes many files at once without making the reader wait for each: every
- * file gets an ordered chain (open, batched writes, mtime, close) run by the
- * libuv thread pool, while the caller bounds the bytes queued and the files
- * open. Owns no parsing and no hashing; the tar extractor feeds it.
+ * Writes many files at once without making the reader wait for each: a
+ * file's bytes go out in positional writes of at most 256 KiB, several at once
+ * (within a file and across files) on libuv's thread pool, then its mtime and
+ * close; the caller is held back while too many bytes wait. (A small file that
+ * arrived whole is better written at once: disk-pool.ts's writeFileNow.)
+ * Owns no parsing and no hashing; the tar extractor feeds it.
  */
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { DiskPool, writeAt, writeBytes } from '../disk-pool';
 
 export interface FileWriteTarget {
   localPath: string;
@@ -14,16 +17,16 @@ export interface FileWriteTarget {
 }
 
 export interface FileWriter {
-  /** Queues bytes; they are written in order, in batches. */
+  /** Queues bytes (kept, not copied: the caller must not reuse them); written in order of position. */
   push(chunk: Buffer): void;
-  /** Queues the rest of the file; `done` settles once it is written and closed. */
+  /** Queues the rest of the file; `done` settles once it is written, dated and closed. */
   end(): void;
   readonly done: Promise<void>;
 }
 
 export interface WritePool {
   start(target: FileWriteTarget): FileWriter;
-  /** Resolves once queued bytes and open files are under their limits (backpressure for the reader). */
+  /** Resolves once queued bytes are under the low-water mark again (backpressure for the reader). */
   waitForRoom(): Promise<void>;
   /** Waits for every file started so far; rejects with the first write error. */
   settle(): Promise<void>;
@@ -32,57 +35,57 @@ export interface WritePool {
 }
 
 export interface WritePoolOptions {
-  /** called with the bytes of each batch once it is on disk */
+  /** called with the bytes of each write once it is in the page cache */
   onWritten?(bytes: number): void;
-  maxQueuedBytes?: number;
-  maxOpenFiles?: number;
 }
 
-const batchBytes = 1024 * 1024;
-
 export function createWritePool(opts: WritePoolOptions = {}): WritePool {
-  const maxQueuedBytes = opts.maxQueuedBytes ?? 32 * 1024 * 1024;
-  const maxOpenFiles = opts.maxOpenFiles ?? 64;
-  let queuedBytes = 0;
-  let failure: Error | null = null;
-  let aborted = false;
+  let paused = false;
+  let wakeUp: (() => void) | null = null;
+  const pool = new DiskPool({
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      paused = false;
+      const wake = wakeUp;
+      wakeUp = null;
+      wake?.();
+    },
+  });
   const active = new Set<Promise<void>>();
   const handles = new Set<FileHandle>();
-  let wakeUp: (() => void) | null = null;
-  const notify = (): void => {
-    const wake = wakeUp;
-    wakeUp = null;
-    wake?.();
-  };
+  let aborted = false;
 
   const start = (target: FileWriteTarget): FileWriter => {
-    let chain: Promise<FileHandle> = open(target.localPath, 'w', target.mode).then(async (handle) => {
-      if (aborted) {
-        await handle.close();
-        throw new Error(`writing '${target.localPath}' was aborted`);
-      }
-      handles.add(handle);
-      return handle;
-    });
-    // Each step is awaited through `done` (or dropped on abort): never an unhandled rejection.
-    chain.catch(() => {});
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = (): void => {
-      if (pendingBytes === 0) return;
-      const buffers = pending;
-      const bytes = pendingBytes;
-      pending = [];
-      pendingBytes = 0;
-      chain = chain.then(async (handle) => {
-        if (aborted) throw new Error(`writing '${target.localPath}' was aborted`);
-        await writeAll(handle, buffers, bytes);
-        queuedBytes -= bytes;
-        opts.onWritten?.(bytes);
-        notify();
+    let opening: Promise<FileHandle> | null = null;
+    const openOnce = (): Promise<FileHandle> => {
+      opening ??= open(target.localPath, 'w', target.mode).then(async (handle) => {
+        if (aborted) {
+          await handle.close();
+          throw new Error(`writing '${target.localPath}' was aborted`);
+        }
+        handles.add(handle);
         return handle;
       });
-      chain.catch(() => {});
+      return opening;
+    };
+    const writes: Promise<void>[] = [];
+    let parts: Buffer[] = [];
+    let partsBytes = 0;
+    let position = 0;
+    const flush = (): void => {
+      if (partsBytes === 0) return;
+      const batch = parts;
+      const bytes = partsBytes;
+      const at = position;
+      parts = [];
+      partsBytes = 0;
+      position += bytes;
+      writes.push(pool.run(bytes, async () => {
+        await writeAt(await openOnce(), batch, at);
+        opts.onWritten?.(bytes);
+      }));
     };
     let resolveDone!: () => void;
     let rejectDone!: (error: Error) => void;
@@ -95,62 +98,51 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
     active.add(done);
     return {
       push: (chunk) => {
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        queuedBytes += chunk.length;
-        if (pendingBytes >= batchBytes) flush();
+        parts.push(chunk);
+        partsBytes += chunk.length;
+        if (partsBytes >= writeBytes) flush();
       },
       end: () => {
         flush();
-        chain
-          .then(async (handle) => {
+        Promise.all(writes)
+          .then(async () => {
+            const handle = await openOnce();
             await handle.utimes(target.mtime, target.mtime);
             await handle.close();
             handles.delete(handle);
           })
           .then(resolveDone, (error: Error) => {
-            failure ??= error;
+            pool.fail(error);
             rejectDone(error);
           })
-          .finally(() => {
-            active.delete(done);
-            notify();
-          });
+          .finally(() => active.delete(done));
       },
       done,
     };
   };
 
   const waitForRoom = async (): Promise<void> => {
-    while (!failure && (queuedBytes > maxQueuedBytes || active.size >= maxOpenFiles)) {
+    pool.throwFailure();
+    while (paused) {
       await new Promise<void>((resolve) => {
         wakeUp = resolve;
       });
+      pool.throwFailure();
     }
-    if (failure) throw failure;
   };
 
   const settle = async (): Promise<void> => {
-    await Promise.allSettled([...active]);
-    if (failure) throw failure;
+    while (active.size > 0) await Promise.allSettled([...active]);
+    pool.throwFailure();
   };
 
   const abort = async (): Promise<void> => {
     aborted = true;
+    pool.fail(new Error('the copy stopped'));
     const openHandles = [...handles];
     handles.clear();
     await Promise.allSettled(openHandles.map((handle) => handle.close()));
   };
 
   return { start, waitForRoom, settle, abort };
-}
-
-async function writeAll(handle: FileHandle, buffers: Buffer[], bytes: number): Promise<void> {
-  let written = 0;
-  let rest = buffers;
-  while (written < bytes) {
-    const { bytesWritten } = await handle.writev(rest);
-    written += bytesWritten;
-    if (written < bytes) rest = [Buffer.concat(rest).subarray(bytesWritten)];
-  }
 }

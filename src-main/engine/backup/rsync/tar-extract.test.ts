@@ -113,11 +113,14 @@ test('readNumber reads octal and GNU base-256 numbers', () => {
   assert.equal(readNumber(block, 12, 12), 10 * 1024 ** 3);
 });
 
-test('large files are hashed on the worker thread, batch by batch, to the same SHA-256 as small ones', async () => {
-  // 16 MiB is where the worker takes over; 1 MiB batches, so a partial last batch and an unaligned size
+test('files above 256 KiB go through the write pool in positional pieces, landing byte for byte with the same SHA-256', async () => {
+  // 256 KiB writes, several at once: an unaligned size leaves a partial last piece; 'at-limit' is still written whole
   const large = Buffer.alloc(17 * 1024 * 1024 + 12345);
   for (let index = 0; index < large.length; index += 4096) large.writeUInt32LE(index * 2654435761 >>> 0, index);
-  const archive = makeArchive({ 'base/1/16384': large, 'base/1/16385': Buffer.from('small'), 'base/1/16386': large.subarray(0, 16 * 1024 * 1024) });
+  const archive = makeArchive({
+    'base/1/16384': large, 'base/1/16385': Buffer.from('small'), 'base/1/16386': large.subarray(0, 16 * 1024 * 1024),
+    'base/1/at-limit': large.subarray(0, 256 * 1024), 'base/1/over-limit': large.subarray(0, 256 * 1024 + 1),
+  });
   const folder = mkdtempSync(path.join(root, 'large-'));
   for (const chunkSize of [65536, 1_000_003]) {
     const files = await extract(archive, chunkSize, (name) => path.join(folder, `${chunkSize}-${name.replaceAll('/', '_')}`));
@@ -126,5 +129,10 @@ test('large files are hashed on the worker thread, batch by batch, to the same S
     assert.equal(byName.get('base/1/16386')?.sha256, sha256(large.subarray(0, 16 * 1024 * 1024)));
     assert.equal(byName.get('base/1/16385')?.sha256, sha256(Buffer.from('small')));
     assert.ok(readFileSync(byName.get('base/1/16384')!.localPath).equals(large));
+    for (const name of ['base/1/16386', 'base/1/at-limit', 'base/1/over-limit']) {
+      const file = byName.get(name)!;
+      assert.ok(readFileSync(file.localPath).equals(large.subarray(0, file.size)), name);
+      assert.equal(file.sha256, sha256(large.subarray(0, file.size)), name);
+    }
   }
 });

@@ -1,15 +1,15 @@
 /**
  * A streaming reader of the tar archives remote `tar -cf -` writes (ustar,
  * GNU long names, pax headers): each regular file member is hashed (SHA-256)
- * as it passes and handed to the write pool, so the network never waits for
- * one file's open or close. Large files are hashed on a worker thread (copied
- * once into shared batches), so the thread that decrypts the SSH stream does
- * not also hash a 1 GiB segment. Never creates folders; the caller picks each path.
+ * as it passes, on this thread. A small file is kept as slices of the stream's
+ * chunks until complete, then written at once (four syscalls); a larger one
+ * goes to the write pool as it arrives, so the network never waits for its
+ * writes. Never creates folders; the caller picks each path.
  */
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { BackgroundHasher } from '../background-hasher';
+import { writeFileNow } from '../disk-pool';
 import { createWritePool } from './file-writes';
 import type { FileWriter, FileWriteTarget } from './file-writes';
 
@@ -37,12 +37,12 @@ export interface TarExtractorOptions {
 }
 
 const blockSize = 512;
-/** Files from this size on are hashed by the worker. */
-const largeFileBytes = 16 * 1024 * 1024;
-/** A large file's data goes to the worker in shared batches of this size. */
-const batchBytes = 1024 * 1024;
-/** Batches the worker may have waiting before the stream pauses. */
-const maximumBatchesInFlight = 32;
+/**
+ * Files up to this size (most files of a data folder) are written whole on
+ * this thread: measured on a pgbench cluster over loopback, a quarter less
+ * time and CPU than a trip through the thread pool per open, write, mtime and close.
+ */
+const smallFileBytes = 256 * 1024;
 const regularTypes = new Set(['0', '\0', '7']);
 
 interface Member {
@@ -55,13 +55,10 @@ interface Member {
 interface OpenFile {
   member: Member;
   target: TarMemberTarget;
-  writer: FileWriter;
-  /** small files: hashed on this thread */
-  hash: Hash | null;
-  /** large files: the worker's hash id and the batch being filled */
-  hashId: number | null;
-  batch: Buffer | null;
-  fill: number;
+  hash: Hash;
+  /** a larger file's writer; null for a small file, whose slices wait in `parts` */
+  writer: FileWriter | null;
+  parts: Buffer[];
 }
 
 /** Returns a Writable to pipe a tar stream into; it finishes once every member is on disk. */
@@ -77,71 +74,19 @@ export function createTarExtractor(opts: TarExtractorOptions): Writable {
   let nextSize: number | null = null;
   let current: OpenFile | null = null;
   let ended = false;
-  let hasher: BackgroundHasher | null = null;
-  const spareBatches: Buffer[] = [];
-  /** batches the worker has not finished, oldest first */
-  const batchesInFlight: Promise<void>[] = [];
-  /** large files' digests not yet delivered */
-  const digests = new Set<Promise<unknown>>();
-
-  const flushBatch = (file: OpenFile): void => {
-    const batch = file.batch;
-    const length = file.fill;
-    file.batch = null;
-    file.fill = 0;
-    if (!batch) return;
-    const hashed = hasher!.update(file.hashId!, batch.buffer as SharedArrayBuffer, length);
-    batchesInFlight.push(hashed);
-    void hashed.then(() => {
-      batchesInFlight.splice(batchesInFlight.indexOf(hashed), 1);
-      spareBatches.push(batch);
-    }, () => undefined);
-  };
-
-  const hashLarge = (file: OpenFile, slice: Buffer): void => {
-    for (let offset = 0; offset < slice.length;) {
-      file.batch ??= spareBatches.pop() ?? Buffer.from(new SharedArrayBuffer(batchBytes));
-      const taken = Math.min(batchBytes - file.fill, slice.length - offset);
-      slice.copy(file.batch, file.fill, offset, offset + taken);
-      file.fill += taken;
-      offset += taken;
-      if (file.fill === batchBytes) flushBatch(file);
-    }
-  };
-
   const finishFile = (file: OpenFile): void => {
     current = null;
-    file.writer.end();
-    const deliver = (sha256: string): void => opts.onFile({
-      name: file.member.name,
-      localPath: file.target.localPath,
-      size: file.member.size,
-      sha256,
-      headerMtime: file.member.headerMtime,
-    });
-    if (file.hash) {
-      const sha256 = file.hash.digest('hex');
-      file.writer.done.then(() => deliver(sha256), () => {});
+    const sha256 = file.hash.digest('hex');
+    const stored: ExtractedFile = { name: file.member.name, localPath: file.target.localPath, size: file.member.size, sha256, headerMtime: file.member.headerMtime };
+    if (!file.writer) {
+      // A write error leaves through consume(), failing the stream.
+      writeFileNow(file.target.localPath, file.parts, { flags: 'w', mode: file.target.mode, mtime: file.target.mtime });
+      opts.onBytes?.(file.member.size);
+      opts.onFile(stored);
       return;
     }
-    flushBatch(file);
-    const delivered = Promise.all([file.writer.done, hasher!.digest(file.hashId!)]).then(([, sha256]) => deliver(sha256));
-    digests.add(delivered);
-    void delivered.finally(() => digests.delete(delivered)).catch(() => undefined);
-  };
-
-  /** Every large file's digest delivered, then the worker stopped; throws the first hashing failure. */
-  const settleHashing = async (): Promise<void> => {
-    try {
-      while (digests.size > 0) await Promise.all([...digests]);
-    } finally {
-      await hasher?.close();
-      hasher = null;
-    }
-  };
-
-  const waitForHashing = async (): Promise<void> => {
-    while (batchesInFlight.length > maximumBatchesInFlight) await batchesInFlight[0];
+    file.writer.end();
+    file.writer.done.then(() => opts.onFile(stored), () => {});
   };
 
   const startMember = (member: Member): void => {
@@ -156,14 +101,7 @@ export function createTarExtractor(opts: TarExtractorOptions): Writable {
       opts.onSkip?.(member.name, member.typeflag);
       return;
     }
-    const large = member.size >= largeFileBytes;
-    current = {
-      member, target, writer: pool.start(target),
-      hash: large ? null : createHash('sha256'),
-      hashId: large ? (hasher ??= new BackgroundHasher()).begin() : null,
-      batch: null,
-      fill: 0,
-    };
+    current = { member, target, hash: createHash('sha256'), writer: member.size <= smallFileBytes ? null : pool.start(target), parts: [] };
     if (member.size === 0) finishFile(current);
   };
 
@@ -191,9 +129,10 @@ export function createTarExtractor(opts: TarExtractorOptions): Writable {
           meta.parts.push(slice);
           if (dataLeft === 0) endMeta();
         } else if (current) {
-          if (current.hash) current.hash.update(slice);
-          else hashLarge(current, slice);
-          current.writer.push(slice);
+          current.hash.update(slice);
+          // Slices are kept, not copied: the SSH channel hands over a new buffer per packet.
+          if (current.writer) current.writer.push(slice);
+          else current.parts.push(slice);
           if (dataLeft === 0) finishFile(current);
         }
         continue;
@@ -232,23 +171,23 @@ export function createTarExtractor(opts: TarExtractorOptions): Writable {
         callback(error as Error);
         return;
       }
-      // Backpressure only when the disk falls behind: many files are written at once meanwhile.
-      Promise.all([pool.waitForRoom(), waitForHashing()]).then(() => callback(), (error: Error) => callback(error));
+      // Backpressure only when the disk falls behind: many writes run at once meanwhile.
+      pool.waitForRoom().then(() => callback(), (error: Error) => callback(error));
     },
     final(callback) {
       if (current || dataLeft > 0 || header.length > 0) {
         const truncated = new Error(`tar archive ended inside member '${current?.member.name ?? 'header'}'`);
         // Close the partial file before failing: nothing stays open behind us.
-        current?.writer.end();
+        current?.writer?.end();
         current = null;
-        Promise.all([pool.settle(), hasher?.close()]).then(() => callback(truncated), () => callback(truncated));
+        pool.settle().then(() => callback(truncated), () => callback(truncated));
         return;
       }
-      pool.settle().then(settleHashing).then(() => callback(), (error: Error) => callback(error));
+      pool.settle().then(() => callback(), (error: Error) => callback(error));
     },
     destroy(error, callback) {
       current = null;
-      Promise.all([pool.abort(), hasher?.close()]).then(() => callback(error), () => callback(error));
+      pool.abort().then(() => callback(error), () => callback(error));
     },
   });
 }
