@@ -81,6 +81,8 @@ async function start(): Promise<void> {
   await app.whenReady();
   // After ready: connections of the first pass may need secrets, which safeStorage opens only now.
   scheduler.start();
+  // Edits of barkeep.conf and conf.d made outside the app are followed (the watch never keeps the app alive).
+  engine.followConfigEdits();
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] } });
   });

@@ -19,7 +19,7 @@ export function createHandlers(engine: Engine, transport: 'electron' | 'http', v
       home: engine.home,
       configFile: engine.config.configFile,
       transport,
-      warnings: engine.config.warnings,
+      warnings: engine.configWarnings,
     }),
     'servers:list': () => engine.listServers(),
     'servers:probe': ({ server }) => engine.probeServer(server),

@@ -5,13 +5,14 @@
  */
 import path from 'node:path';
 import type { JobEvent, PushEvent, InvalidateTopic } from '../../shared/ipc/events';
-import type { ServerProbe, ServerSummary } from '../../shared/domain/server';
+import type { ConfigWarning, ServerProbe, ServerSummary } from '../../shared/domain/server';
 import type { DiskHistory, DiskReport, DiskStateChange } from '../../shared/domain/disk';
 import type { ServerName } from '../../shared/domain/names';
-import { EngineError } from '../../shared/errors';
+import { EngineError, toErrorPayload } from '../../shared/errors';
 import { Catalog, type CheckResultRow } from './catalog/catalog';
 import { lastDrill } from './catalog/drill-queries';
 import { rebuildCatalog, type RebuildReport } from './catalog/rebuild';
+import { watchConfigFiles } from './config/config-watch';
 import { ensureHome } from './config/home';
 import { loadConfig } from './config/load';
 import type { GlobalConfig, LoadedConfig, ServerConfig } from './config/load';
@@ -70,6 +71,8 @@ export class Engine {
   /** server passwords and key passphrases, outside the configuration files */
   readonly secrets: SecretStore;
   private currentConfig: LoadedConfig;
+  /** the last failed reload of followConfigEdits, until one succeeds */
+  private reloadProblem: ConfigWarning | null = null;
   private readonly listeners = new Set<(event: PushEvent) => void>();
   /** judges the volumes on every 'disk' invalidation while someone listens (the Electron shell's notifications) */
   /** what the restore and drill jobs started through the contract produced, by job id */
@@ -113,8 +116,36 @@ export class Engine {
 
   reloadConfig(): LoadedConfig {
     this.currentConfig = loadConfig(this.currentConfig.configFile);
+    this.reloadProblem = null;
     this.invalidate('servers');
     return this.currentConfig;
+  }
+
+  /**
+   * Long-running doors (serve, the app) follow edits of the configuration files
+   * made outside Barkeep. A file that no longer loads leaves the configuration
+   * loaded before in force, and becomes the first of the configuration warnings
+   * until a later edit loads again. Returns the stop function.
+   */
+  followConfigEdits(): () => void {
+    const watch = watchConfigFiles({
+      configFile: this.currentConfig.configFile,
+      serverFilesFolder: () => this.currentConfig.global.configurationFilesDirectory,
+      reload: () => {
+        try {
+          this.reloadConfig();
+        } catch (error) {
+          this.reloadProblem = describeReloadProblem(this.currentConfig.configFile, error);
+          this.invalidate('servers');
+        }
+      },
+    });
+    return () => watch.close();
+  }
+
+  /** What the configuration files say is doubtful, and a failed reload first (app:info shows them). */
+  get configWarnings(): ConfigWarning[] {
+    return this.reloadProblem ? [this.reloadProblem, ...this.currentConfig.warnings] : this.currentConfig.warnings;
   }
 
   onEvent(listener: (event: PushEvent) => void): () => void {
@@ -474,4 +505,16 @@ function diskThresholds(global: GlobalConfig): DiskReport['thresholds'] {
 
 export function catalogFile(config: LoadedConfig): string {
   return path.join(config.global.home, 'catalog.db');
+}
+
+/** A reload's error as a configuration warning: its file and line when the message names them ('<file>:<line>: …'). */
+function describeReloadProblem(configFile: string, error: unknown): ConfigWarning {
+  const message = toErrorPayload(error).message;
+  const located = /^(\/[^:]+):(\d+): (.*)$/s.exec(message);
+  return {
+    file: located?.[1] ?? configFile,
+    line: located ? Number(located[2]) : 0,
+    option: '(not reloaded)',
+    message: `${located?.[3] ?? message}; the configuration loaded before stays in force until the file loads again`,
+  };
 }

@@ -51,12 +51,15 @@ export const serve: Verb = {
     const scheduler = withScheduler ? new Scheduler(engine, { receivers: new ArchiverSupervisor(engine) }) : null;
     scheduler?.onOutcome(logOutcome);
     scheduler?.start();
+    // Edits of barkeep.conf and conf.d made outside the editor are followed, as the app does.
+    const stopFollowing = engine.followConfigEdits();
     process.stdout.write(`Barkeep is serving ${engine.home} at ${host.url}\n`);
     process.stdout.write('Open that URL in a browser (the token is required). Stop with Ctrl-C.\n');
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
+    stopFollowing();
     await scheduler?.stop();
     await host.close();
     return 0;
