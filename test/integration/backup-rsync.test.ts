@@ -323,12 +323,18 @@ describe('backup method rsync', () => {
     const refused = await barkeep('backup', 'pg-locked');
     assert.equal(refused.code, 1, refused.stdout);
     assert.match(refused.stderr, /unable to load ssh private key .*passphrase/i);
+    // The ssh check logs in as the backup does: it fails the same way, and passes once the passphrase is stored.
+    const sshLine = (stdout: string): string => stdout.split('\n').find((line) => line.startsWith('\tssh: ')) ?? `no ssh line in:\n${stdout}`;
+    const checkedLocked = await barkeep('check', 'pg-locked');
+    assert.match(sshLine(checkedLocked.stdout), /^\tssh: FAILED \(unable to load ssh private key .*passphrase/i);
 
     new FileSecretStore(secretsFolder(path.join(workDir, 'home'))).write(ServerName.parse('pg-locked'), { sshKeyPassphrase: keyPassphrase });
+    const checkedUnlocked = await barkeep('check', 'pg-locked');
+    assert.equal(sshLine(checkedUnlocked.stdout), '\tssh: OK (PostgreSQL server)');
     const taken = await barkeep('backup', 'pg-locked');
     assert.equal(taken.code, 0, taken.stderr);
     assert.match(taken.stdout, /backup \d{8}T\d{6} of server 'pg-locked': (DONE|WAITING_FOR_WALS)/);
-    for (const text of [refused.stdout, refused.stderr, taken.stdout, taken.stderr]) assert.ok(!text.includes(keyPassphrase));
+    for (const text of [refused.stdout, refused.stderr, checkedLocked.stdout, checkedUnlocked.stdout, taken.stdout, taken.stderr]) assert.ok(!text.includes(keyPassphrase));
     for (const name of readdirSync(path.join(workDir, 'home', 'conf.d'))) {
       assert.ok(!readFileSync(path.join(workDir, 'home', 'conf.d', name), 'utf8').includes(keyPassphrase));
     }

@@ -1,11 +1,12 @@
 /**
- * "ssh" (backup_method = rsync): runs ssh_command with `true` appended, as
- * Barman does, through /bin/sh in a new session: with no controlling terminal
- * ssh cannot stop to ask for a password or a host key, so it fails instead of
- * hanging. ssh_command is used as written (options, wrappers and all).
+ * "ssh" (backup_method = rsync): logs in as the backups do (ssh-login.ts:
+ * ssh2 with ssh_command's host, port, user and key, the pinned known_hosts, a
+ * stored key passphrase) and runs `true`, as Barman's check runs
+ * `ssh_command true`. Nothing can stop to ask for a password or a host key:
+ * an unknown or changed host key and a refused key fail the check at once.
  */
-import { spawn } from 'node:child_process';
-import os from 'node:os';
+import { toErrorPayload } from '../../../shared/errors';
+import { openSshLogin } from '../backup/rsync/ssh-login';
 import { failed, passed, type CheckDefinition } from './model';
 
 export const sshCheck: CheckDefinition = {
@@ -18,43 +19,22 @@ export const sshCheck: CheckDefinition = {
       return failed('ssh_command is not set',
         `set ssh_command = ssh postgres@DBHOST in ${ctx.server.file}: rsync backups copy files over SSH`);
     }
-    const result = await runRemoteTrue(command, ctx.signal);
-    if (result.code === 0) return passed('PostgreSQL server');
-    const reason = result.code === null ? 'was killed' : `exited with code ${result.code}`;
-    return failed(`\`${command} true\` ${reason}${result.stderr ? `: ${result.stderr}` : ''}`,
-      `make \`${command} true\` work from this machine as ${os.userInfo().username} without a prompt `
-        + `(its key in the server's authorized_keys, the host key in known_hosts), or fix ssh_command in ${ctx.server.file}`);
+    try {
+      const transport = await openSshLogin(command, { signal: ctx.signal, keyHint: `add -i KEY to ssh_command in ${ctx.server.file}` });
+      try {
+        const result = await transport.exec('true', { signal: ctx.signal });
+        const stderr = result.stderr.toString('utf8').trim();
+        if (result.code !== 0) {
+          return failed(`\`true\` exited with code ${result.code} on the PostgreSQL server${stderr ? `: ${stderr.split('\n').at(-1)!.trim()}` : ''}`,
+            'check the login shell of that user on the PostgreSQL server');
+        }
+      } finally {
+        await transport.close().catch(() => undefined);
+      }
+      return passed('PostgreSQL server');
+    } catch (error) {
+      const payload = toErrorPayload(error);
+      return failed(payload.message, payload.hint ?? `fix ssh_command in ${ctx.server.file}`);
+    }
   },
 };
-
-interface RunResult {
-  code: number | null;
-  /** the last line ssh wrote on stderr */
-  stderr: string;
-}
-
-function runRemoteTrue(command: string, signal: AbortSignal): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', `${command} true`], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-4096);
-    });
-    const kill = (): void => {
-      if (child.pid === undefined) return;
-      try {
-        // The whole session: ssh and anything the command line started.
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    };
-    signal.addEventListener('abort', kill, { once: true });
-    child.once('error', (error) => resolve({ code: null, stderr: error.message }));
-    child.once('close', (code) => {
-      signal.removeEventListener('abort', kill);
-      const lines = stderr.trim().split('\n').map((line) => line.trim()).filter((line) => line !== '');
-      resolve({ code, stderr: lines.at(-1) ?? '' });
-    });
-  });
-}

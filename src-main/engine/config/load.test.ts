@@ -1,13 +1,20 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EngineError } from '../../../shared/errors';
 import { loadConfig } from './load';
 
+const folders: string[] = [];
+after(() => {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
+
 function tempFolder(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'barkeep-config-'));
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'barkeep-config-'));
+  folders.push(folder);
+  return folder;
 }
 
 function write(file: string, lines: string[]): string {

@@ -11,10 +11,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { EngineError } from '../../../shared/errors';
-import { findDefaultKey, parseSshCommand } from '../backup/rsync/ssh-command';
+import { openSshLogin } from '../backup/rsync/ssh-login';
 import type { JobContext } from '../jobs/job-queue';
 import { backupFolder, type StorePaths } from '../store/layout';
-import { openSshTransport } from '../transport/ssh-transport';
 import type { Transport } from '../transport/transport';
 import type { RestorePlan } from './plan';
 import { checkRestorablePath, recoverySignalFiles, restoredWalFolder, rewriteAutoConf, type RecoverySettingsOptions } from './recovery-settings';
@@ -144,15 +143,7 @@ async function writeRemoteRecoveryFiles(plan: RestorePlan, dest: string, at: Dat
 }
 
 /** Opens the SSH transport an ssh command line describes, with its pinned known_hosts. */
-export async function connectRestoreHost(sshCommand: string, signal: AbortSignal): Promise<Transport> {
-  const target = parseSshCommand(sshCommand);
-  const privateKeyPath = target.privateKeyPath ?? findDefaultKey();
-  if (!privateKeyPath) {
-    throw new EngineError('ssh-auth-failed', `no ssh private key for ${target.username}@${target.host}`,
-      'add -i KEY to --remote-ssh-command, or create ~/.ssh/id_ed25519 and authorize it on that host');
-  }
-  return openSshTransport({
-    host: target.host, port: target.port, username: target.username, privateKeyPath, knownHostsFile: target.knownHostsFile, signal,
-  });
+export function connectRestoreHost(sshCommand: string, signal: AbortSignal): Promise<Transport> {
+  return openSshLogin(sshCommand, { signal, keyHint: 'add -i KEY to --remote-ssh-command' });
 }
 

@@ -7,7 +7,6 @@
 import { EngineError } from '../../../../shared/errors';
 import { openBackupSession } from '../../postgres/backup-api';
 import type { BackupServerFacts, BackupSession } from '../../postgres/backup-api';
-import { openSshTransport } from '../../transport/ssh-transport';
 import type { Transport } from '../../transport/transport';
 import type { BackupMethodInput, BackupMethodResult, BackupMethodRun } from '../backup-method';
 import { copyFiles } from './copy-files';
@@ -17,7 +16,7 @@ import { listRemoteTree } from './remote-listing';
 import type { ListingRoot } from './remote-listing';
 import { checkSameSystem } from './remote-control-file';
 import { readReuseHorizon } from './reuse-horizon';
-import { findDefaultKey, parseSshCommand } from './ssh-command';
+import { openSshLogin } from './ssh-login';
 import { planTransfer, sumSizes } from './transfer-plan';
 
 export const runRsyncBackup: BackupMethodRun = async (input) => {
@@ -111,15 +110,7 @@ async function connectSsh(input: BackupMethodInput): Promise<Transport> {
     throw new EngineError('config-invalid', `server '${server.name}' has no ssh_command, which backup method rsync needs`,
       `add "ssh_command = ssh postgres@<host>" to [${server.name}], or set backup_method = postgres`);
   }
-  const target = parseSshCommand(server.sshCommand);
-  const privateKeyPath = target.privateKeyPath ?? findDefaultKey();
-  if (!privateKeyPath) {
-    throw new EngineError('ssh-auth-failed', `no ssh private key for server '${server.name}'`,
-      'add -i KEY to ssh_command, or create ~/.ssh/id_ed25519 and authorize it on the PostgreSQL host');
-  }
-  return openSshTransport({
-    host: target.host, port: target.port, username: target.username, privateKeyPath, knownHostsFile: target.knownHostsFile, signal: ctx.signal,
-  });
+  return openSshLogin(server.sshCommand, { signal: ctx.signal, keyHint: `add -i KEY to ssh_command of server '${server.name}'` });
 }
 
 /** The data folder, and each tablespace's version folder (the only one of a tablespace that belongs to this server). */
