@@ -4,7 +4,7 @@
  * A B C A B C … so drifting machine noise spreads over all of them. Owns the
  * timing and the teardown order; formatting lives in report.ts.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { summarizeContender } from './report';
 import type { ContenderResult, ContenderSample, ScenarioResult } from './report';
@@ -69,12 +69,21 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const cleanups: Array<() => Promise<void> | void> = [];
   const setAsideFolders = new Set<string>();
   let setAsideCount = 0;
+  let lowSpaceSaid = false;
   const ctx: ScenarioContext = {
     log: (message) => opts.log(`[${scenario.name}] ${message}`),
     onTeardown: (cleanup) => {
       cleanups.push(cleanup);
     },
     setAside: async (folder) => {
+      // Kept outputs fill the volume run by run: below a fifth free, they are deleted after all.
+      const volume = await statfs(path.dirname(folder));
+      if (volume.bavail < volume.blocks / 5) {
+        if (!lowSpaceSaid) ctx.log('under 20% free on the output volume: runs\' outputs are deleted between runs (file creation may measure slower)');
+        lowSpaceSaid = true;
+        await rm(folder, { recursive: true, force: true });
+        return;
+      }
       // Beside the folder, so the rename stays on its volume.
       const aside = path.join(path.dirname(folder), '.set-aside');
       if (!setAsideFolders.has(aside)) {
