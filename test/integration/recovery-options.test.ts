@@ -4,16 +4,14 @@
 // restore's arguments, --standby-mode and --get-wal write the files they
 // promise, and the combinations that cannot work are refused up front.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { runAsClusterOwner, startCluster, stopCluster } from '../../src-main/engine/postgres/local-cluster';
-import { freePort } from '../support/free-port';
 import { startArchivedCluster, type ArchivedCluster } from '../support/archived-cluster';
 import type { TestCluster } from '../support/pg-cluster';
-import { runBarkeep } from '../support/run-cli';
-import { chownToPostgres, makeTempDir, registerExitCleanup, removeTempDir } from '../support/temp-dir';
+import { archiveWrittenWal, newestBackup, takeBackup } from '../support/recovery-archive';
+import { makeRestoreFolder, startRestoredCluster } from '../support/recovery-restored-cluster';
+import { makeTempDir, removeTempDir } from '../support/temp-dir';
 
 let fixture: ArchivedCluster | undefined;
 let cluster: TestCluster;
@@ -22,7 +20,7 @@ let configFile: string;
 let plainBackupId: string;
 let tablespaceOid: string;
 
-const barkeep = (...args: string[]) => runBarkeep(['-c', configFile, ...args]);
+const barkeep = (...args: string[]) => fixture!.barkeep(...args);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 before(async () => {
@@ -31,25 +29,15 @@ before(async () => {
   ({ cluster, configFile } = fixture);
 
   // A first backup without tablespaces (for --drill, --standby-mode, --get-wal), then one with a tablespace.
-  const first = await barkeep('backup', 'pg', '--wait', '--wait-timeout', '60');
-  assert.equal(first.code, 0, first.stderr);
-  const firstList = JSON.parse((await barkeep('-f', 'json', 'list-backup', 'pg')).stdout) as { backupId: string }[];
-  plainBackupId = firstList[0]!.backupId;
+  await takeBackup(fixture);
+  plainBackupId = (await newestBackup(fixture)).backupId;
   await sleep(1100); // backup ids have a one-second resolution
 
   await cluster.psql(`create tablespace fast location '${tablespaceDir}'`);
   tablespaceOid = await cluster.psql("select oid from pg_tablespace where spcname = 'fast'");
   await cluster.psql("create table hot (id int primary key, note text) tablespace fast; insert into hot select g, 'row ' || g from generate_series(1, 500) g");
-  const second = await barkeep('backup', 'pg', '--wait', '--wait-timeout', '60');
-  assert.equal(second.code, 0, second.stderr);
-
-  const lastWal = await cluster.psql('select pg_walfile_name(pg_switch_wal())');
-  for (let waited = 0; (await cluster.psql('select last_archived_wal from pg_stat_archiver')) < lastWal; waited += 200) {
-    if (waited > 30_000) assert.fail(`wal ${lastWal} was not archived within 30 s`);
-    await sleep(200);
-  }
-  const archived = await barkeep('archive-wal', 'pg');
-  assert.equal(archived.code, 0, archived.stdout + archived.stderr);
+  await takeBackup(fixture);
+  await archiveWrittenWal(fixture);
 });
 
 after(async () => {
@@ -58,14 +46,9 @@ after(async () => {
 });
 
 test('--tablespace NAME:PATH relocates the tablespace; the restored cluster starts and reads its rows there', async () => {
-  const root = await makeTempDir('opts-restore', { owner: 'postgres' });
-  const dataDir = path.join(root, 'data');
-  const newSpace = path.join(root, 'fast-here');
-  const socketDir = path.join(root, 'socket');
-  const binDir = cluster.binDir;
-  const unregister = registerExitCleanup(() => {
-    execFileSync('runuser', ['-u', 'postgres', '--', path.join(binDir, 'pg_ctl'), 'stop', '-D', dataDir, '-m', 'immediate'], { cwd: '/', stdio: 'ignore' });
-  });
+  const folder = await makeRestoreFolder('opts-restore', cluster.binDir);
+  const { dataDir } = folder;
+  const newSpace = path.join(folder.root, 'fast-here');
   try {
     // Unmapped, the tablespace would go back to its original (busy) location: refused, nothing written.
     const refused = await barkeep('restore', 'pg', dataDir);
@@ -81,28 +64,12 @@ test('--tablespace NAME:PATH relocates the tablespace; the restored cluster star
     assert.ok(readdirSync(newSpace).some((name) => name.startsWith('PG_')), 'the tablespace content is in PATH');
     assert.equal(statSync(newSpace).mode & 0o777, 0o700);
 
-    mkdirSync(socketDir);
-    const port = await freePort();
-    appendFileSync(path.join(dataDir, 'postgresql.auto.conf'), `port = ${port}\nunix_socket_directories = '${socketDir}'\nlisten_addresses = '127.0.0.1'\n`);
-    await chownToPostgres(root);
-    const logFile = path.join(root, 'postgresql.log');
-    await startCluster(dataDir, binDir, logFile);
-    const psql = async (sql: string): Promise<string> => {
-      const out = await runAsClusterOwner(path.join(binDir, 'psql'), ['-X', '-Atq', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', sql]);
-      if (out.code !== 0) throw new Error(out.stderr);
-      return out.stdout.trim();
-    };
-    for (let waited = 0; (await psql('select pg_is_in_recovery()')) !== 'f'; waited += 200) {
-      if (waited > 60_000) assert.fail(`the restored cluster did not promote: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
-      await sleep(200);
-    }
+    const { psql } = await startRestoredCluster(folder);
     assert.equal(await psql("select count(*) || ':' || max(note) from hot"), "500:row 99");
     assert.equal(await psql("select pg_tablespace_location(oid) from pg_tablespace where spcname = 'fast'"), newSpace);
     assert.equal(readlinkSync(path.join(dataDir, 'pg_tblspc', tablespaceOid)), newSpace);
   } finally {
-    await stopCluster(dataDir, binDir, 'immediate').catch(() => undefined);
-    unregister();
-    await removeTempDir(root);
+    await folder.dispose();
   }
 });
 

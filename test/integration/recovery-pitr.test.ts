@@ -6,36 +6,31 @@
 // fresh postgres-owned folder, started on a free port, promoted, and must hold
 // exactly the markers before its target. Refusals write nothing.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { runAsClusterOwner, startCluster, stopCluster } from '../../src-main/engine/postgres/local-cluster';
-import { freePort } from '../support/free-port';
 import { startArchivedCluster, type ArchivedCluster } from '../support/archived-cluster';
 import type { TestCluster } from '../support/pg-cluster';
-import { runBarkeep } from '../support/run-cli';
-import { chownToPostgres, makeTempDir, registerExitCleanup, removeTempDir } from '../support/temp-dir';
+import { archiveWrittenWal, newestBackup, takeBackup } from '../support/recovery-archive';
+import { makeRestoreFolder, startRestoredCluster } from '../support/recovery-restored-cluster';
+import { makeTempDir, removeTempDir } from '../support/temp-dir';
 
 let fixture: ArchivedCluster | undefined;
 let cluster: TestCluster;
 let home: string;
-let configFile: string;
 let backupEndTime: string;
 const recorded = { xidOfM2: '', timeAfterM3: '', lsnAfterM5: '' };
 
-const barkeep = (...args: string[]) => runBarkeep(['-c', configFile, ...args]);
+const barkeep = (...args: string[]) => fixture!.barkeep(...args);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 before(async () => {
   fixture = await startArchivedCluster('pitr');
-  ({ cluster, home, configFile } = fixture);
+  ({ cluster, home } = fixture);
   await cluster.psql('create table markers (id int primary key, note text not null, at timestamptz not null default clock_timestamp())');
 
-  const backup = await barkeep('backup', 'pg', '--wait', '--wait-timeout', '60');
-  assert.equal(backup.code, 0, backup.stderr);
-  const list = await barkeep('-f', 'json', 'list-backup', 'pg');
-  backupEndTime = (JSON.parse(list.stdout) as { endTime: string }[])[0]!.endTime;
+  await takeBackup(fixture);
+  backupEndTime = (await newestBackup(fixture)).endTime;
 
   // Markers 1–6, each in its own transaction and its own WAL segment.
   const insert = async (id: number): Promise<string> => {
@@ -55,13 +50,7 @@ before(async () => {
   recorded.lsnAfterM5 = await cluster.psql('select pg_current_wal_lsn()');
   await insert(6);
   // Close the last segment, wait until archive_command delivered it, and archive everything in incoming/.
-  const lastWal = await cluster.psql('select pg_walfile_name(pg_switch_wal())');
-  for (let waited = 0; (await cluster.psql('select last_archived_wal from pg_stat_archiver')) < lastWal; waited += 200) {
-    if (waited > 30_000) assert.fail(`wal ${lastWal} was not archived within 30 s`);
-    await sleep(200);
-  }
-  const archived = await barkeep('archive-wal', 'pg');
-  assert.equal(archived.code, 0, archived.stdout + archived.stderr);
+  await archiveWrittenWal(fixture);
 });
 
 after(async () => {
@@ -70,12 +59,8 @@ after(async () => {
 
 /** Restores with `args` into a new folder, starts it on a free port, waits for promotion, returns the markers it holds. */
 async function restoreAndReadMarkers(args: string[]): Promise<{ markers: string; stdout: string }> {
-  const root = await makeTempDir('pitr-restore', { owner: 'postgres' });
-  const dataDir = path.join(root, 'data');
-  const socketDir = path.join(root, 'socket');
-  const unregister = registerExitCleanup(() => {
-    execFileSync('runuser', ['-u', 'postgres', '--', path.join(cluster.binDir, 'pg_ctl'), 'stop', '-D', dataDir, '-m', 'immediate'], { cwd: '/', stdio: 'ignore' });
-  });
+  const folder = await makeRestoreFolder('pitr-restore', cluster.binDir);
+  const { dataDir } = folder;
   try {
     const result = await barkeep('restore', 'pg', dataDir, ...args, '--target-action', 'promote');
     assert.equal(result.code, 0, result.stderr + result.stdout);
@@ -85,29 +70,12 @@ async function restoreAndReadMarkers(args: string[]): Promise<{ markers: string;
     const autoConf = readFileSync(path.join(dataDir, 'postgresql.auto.conf'), 'utf8');
     assert.match(autoConf, /^archive_mode = off$/m);
     assert.match(autoConf, /# the original setting was: .*archive_command = /);
-    mkdirSync(socketDir);
-    const port = await freePort();
-    appendFileSync(path.join(dataDir, 'postgresql.auto.conf'), `port = ${port}\nunix_socket_directories = '${socketDir}'\nlisten_addresses = '127.0.0.1'\n`);
-    await chownToPostgres(root);
-    const logFile = path.join(root, 'postgresql.log');
-    await startCluster(dataDir, cluster.binDir, logFile);
-    const psql = async (sql: string): Promise<string> => {
-      const out = await runAsClusterOwner(path.join(cluster.binDir, 'psql'), ['-X', '-Atq', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', sql]);
-      if (out.code !== 0) throw new Error(out.stderr);
-      return out.stdout.trim();
-    };
-    // pg_ctl -w returns before a point-in-time restore has reached its target and promoted.
-    for (let waited = 0; (await psql('select pg_is_in_recovery()')) !== 'f'; waited += 200) {
-      if (waited > 60_000) assert.fail(`the restored cluster did not promote: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
-      await sleep(200);
-    }
+    const { psql } = await startRestoredCluster(folder);
     const markers = await psql("select coalesce(string_agg(id || ':' || note, ',' order by id), '') from markers");
     assert.ok(!existsSync(path.join(dataDir, 'barkeep_wal')), 'recovery_end_command removed the copied wal');
     return { markers, stdout: result.stdout };
   } finally {
-    await stopCluster(dataDir, cluster.binDir, 'immediate').catch(() => undefined);
-    unregister();
-    await removeTempDir(root);
+    await folder.dispose();
   }
 }
 

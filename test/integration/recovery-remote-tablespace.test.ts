@@ -7,31 +7,29 @@
 // non-empty PATH, a PATH of another user. A stream failing mid-copy (a tmpfs out
 // of inodes) fails the restore, and everything it wrote is removed.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { lookupClusterOwner, runAsClusterOwner, stopCluster } from '../../src-main/engine/postgres/local-cluster';
-import { freePort } from '../support/free-port';
+import { lookupClusterOwner } from '../../src-main/engine/postgres/local-cluster';
 import { startArchivedCluster, type ArchivedCluster } from '../support/archived-cluster';
 import type { TestCluster } from '../support/pg-cluster';
-import { runBarkeep } from '../support/run-cli';
+import { archiveWrittenWal, takeBackup } from '../support/recovery-archive';
+import { makeRestoreFolder, startRestoredCluster } from '../support/recovery-restored-cluster';
+import { restoreSshCommand } from '../support/recovery-ssh-command';
 import { startTestSshd, type TestSshd } from '../support/sshd';
 import { chownToPostgres, makeTempDir, registerExitCleanup, removeTempDir } from '../support/temp-dir';
 
 let fixture: ArchivedCluster | undefined;
 let cluster: TestCluster;
 let sshd: TestSshd;
-let configFile: string;
 let tablespaceDir: string;
 let tablespaceOid: string;
 /** what the original holds, read right before the backup */
 let expectedHot: string;
 let expectedPlain: string;
 
-const barkeep = (...args: string[]) => runBarkeep(['-c', configFile, ...args]);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const sshCommand = () => `ssh postgres@${sshd.host} -p ${sshd.port} -i ${sshd.privateKeyPath} -o UserKnownHostsFile=${sshd.knownHostsFile}`;
+const barkeep = (...args: string[]) => fixture!.barkeep(...args);
 const hotDigest = "select count(*) || ':' || md5(string_agg(id || note, ',' order by id)) from hot";
 const plainDigest = "select count(*) || ':' || md5(string_agg(id || note, ',' order by id)) from plain";
 
@@ -39,7 +37,7 @@ before(async () => {
   sshd = await startTestSshd();
   tablespaceDir = await makeTempDir('rts-tblspc', { owner: 'postgres' });
   fixture = await startArchivedCluster('rts', ['parallel_jobs = 3']);
-  ({ cluster, configFile } = fixture);
+  ({ cluster } = fixture);
   await cluster.psql(`create tablespace fast location '${tablespaceDir}'`);
   tablespaceOid = await cluster.psql("select oid from pg_tablespace where spcname = 'fast'");
   // hot lives in the tablespace (heap, toast and its index: three files there at least); plain in the data folder.
@@ -47,16 +45,8 @@ before(async () => {
   await cluster.psql("create table plain (id int primary key, note text); insert into plain select g, 'p' || g from generate_series(1, 3000) g");
   expectedHot = await cluster.psql(hotDigest);
   expectedPlain = await cluster.psql(plainDigest);
-  const backup = await barkeep('backup', 'pg', '--wait', '--wait-timeout', '60');
-  assert.equal(backup.code, 0, backup.stderr);
-
-  const lastWal = await cluster.psql('select pg_walfile_name(pg_switch_wal())');
-  for (let waited = 0; (await cluster.psql('select last_archived_wal from pg_stat_archiver')) < lastWal; waited += 200) {
-    if (waited > 30_000) assert.fail(`wal ${lastWal} was not archived within 30 s`);
-    await sleep(200);
-  }
-  const archived = await barkeep('archive-wal', 'pg');
-  assert.equal(archived.code, 0, archived.stdout + archived.stderr);
+  await takeBackup(fixture);
+  await archiveWrittenWal(fixture);
 });
 
 after(async () => {
@@ -66,16 +56,11 @@ after(async () => {
 });
 
 test('--tablespace NAME:PATH over ssh in 3 streams: PATH holds the tablespace, the restored cluster starts and reads the same rows', async () => {
-  const root = await makeTempDir('rts-restore', { owner: 'postgres' });
-  const dataDir = path.join(root, 'data');
-  const newSpace = path.join(root, 'spaces', 'fast-remote');
-  const socketDir = path.join(root, 'socket');
-  const pgCtl = path.join(cluster.binDir, 'pg_ctl');
-  const unregister = registerExitCleanup(() => {
-    execFileSync('runuser', ['-u', 'postgres', '--', pgCtl, 'stop', '-D', dataDir, '-m', 'immediate'], { cwd: '/', stdio: 'ignore' });
-  });
+  const folder = await makeRestoreFolder('rts-restore', cluster.binDir);
+  const { dataDir } = folder;
+  const newSpace = path.join(folder.root, 'spaces', 'fast-remote');
   try {
-    const result = await barkeep('restore', 'pg', dataDir, '--remote-ssh-command', sshCommand(), '--tablespace', `fast:${newSpace}`,
+    const result = await barkeep('restore', 'pg', dataDir, '--remote-ssh-command', restoreSshCommand(sshd), '--tablespace', `fast:${newSpace}`,
       '--target-immediate', '--target-action', 'promote');
     assert.equal(result.code, 0, result.stderr + result.stdout);
     assert.match(result.stderr, /copying \d+ files \([\d.]+ MiB\) in 3 parallel streams/);
@@ -85,27 +70,13 @@ test('--tablespace NAME:PATH over ssh in 3 streams: PATH holds the tablespace, t
     assert.equal(readFileSync(path.join(dataDir, 'tablespace_map'), 'utf8'), `${tablespaceOid} ${newSpace}\n`);
     assert.equal(readlinkSync(path.join(dataDir, 'pg_tblspc', tablespaceOid)), newSpace);
     assert.ok(readdirSync(newSpace).some((name) => name.startsWith('PG_15_')), 'the tablespace content is in PATH');
-    for (const folder of [dataDir, newSpace]) {
-      assert.equal(statSync(folder).mode & 0o777, 0o700, folder);
-      assert.equal(statSync(folder).uid, uid, `${folder} is the ssh user's`);
+    for (const dir of [dataDir, newSpace]) {
+      assert.equal(statSync(dir).mode & 0o777, 0o700, dir);
+      assert.equal(statSync(dir).uid, uid, `${dir} is the ssh user's`);
     }
     assert.deepEqual(readdirSync(tablespaceDir).filter((name) => name.startsWith('PG_')).length, 1, 'the original location is untouched');
 
-    mkdirSync(socketDir);
-    await chownToPostgres(socketDir);
-    const port = await freePort();
-    const logFile = path.join(root, 'postgresql.log');
-    const started = await runAsClusterOwner(pgCtl, ['-D', dataDir, '-l', logFile, '-o', `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1`, '-w', 'start']);
-    assert.equal(started.code, 0, `${started.stderr}\n${existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : ''}`);
-    const psql = async (sql: string): Promise<string> => {
-      const out = await runAsClusterOwner(path.join(cluster.binDir, 'psql'), ['-X', '-Atq', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', sql]);
-      if (out.code !== 0) throw new Error(out.stderr);
-      return out.stdout.trim();
-    };
-    for (let waited = 0; (await psql('select pg_is_in_recovery()')) !== 'f'; waited += 200) {
-      if (waited > 60_000) assert.fail(`the restored cluster did not promote: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
-      await sleep(200);
-    }
+    const { psql } = await startRestoredCluster(folder);
     assert.equal(await psql("select pg_tablespace_location(oid) from pg_tablespace where spcname = 'fast'"), newSpace);
     assert.equal(await psql("select count(*) from pg_class where relname = 'hot' and reltablespace = (select oid from pg_tablespace where spcname = 'fast')"), '1');
     assert.equal(await psql(hotDigest), expectedHot);
@@ -114,9 +85,7 @@ test('--tablespace NAME:PATH over ssh in 3 streams: PATH holds the tablespace, t
     assert.match(expectedPlain, /^3000:/);
     assert.equal(readlinkSync(path.join(dataDir, 'pg_tblspc', tablespaceOid)), newSpace);
   } finally {
-    await stopCluster(dataDir, cluster.binDir, 'immediate').catch(() => undefined);
-    unregister();
-    await removeTempDir(root);
+    await folder.dispose();
   }
 });
 
@@ -125,7 +94,7 @@ test('refused with nothing written: the busy original location, a non-empty PATH
   try {
     const dataDir = path.join(root, 'data');
     const originalEntries = readdirSync(tablespaceDir);
-    const unmapped = await barkeep('restore', 'pg', dataDir, '--remote-ssh-command', sshCommand());
+    const unmapped = await barkeep('restore', 'pg', dataDir, '--remote-ssh-command', restoreSshCommand(sshd));
     assert.equal(unmapped.code, 1, unmapped.stdout);
     assert.match(unmapped.stderr, new RegExp(`^ERROR: the folder '${tablespaceDir}' for tablespace 'fast' on ssh postgres@127\\.0\\.0\\.1:\\d+ is not empty \\(PG_15_`));
     assert.match(unmapped.stderr, /--tablespace fast:PATH/);
@@ -135,14 +104,14 @@ test('refused with nothing written: the busy original location, a non-empty PATH
     mkdirSync(busy);
     writeFileSync(path.join(busy, 'keep-me'), 'x');
     await chownToPostgres(busy);
-    const nonEmpty = await barkeep('restore', 'pg', dataDir, '--remote-ssh-command', sshCommand(), '--tablespace', `fast:${busy}`, '--force');
+    const nonEmpty = await barkeep('restore', 'pg', dataDir, '--remote-ssh-command', restoreSshCommand(sshd), '--tablespace', `fast:${busy}`, '--force');
     assert.equal(nonEmpty.code, 1, nonEmpty.stdout);
     assert.match(nonEmpty.stderr, /^ERROR: the folder '.*busy' for tablespace 'fast' on ssh postgres@127\.0\.0\.1:\d+ is not empty \(keep-me\)/);
     assert.match(nonEmpty.stderr, /map it to an empty or new folder/);
 
     const foreign = path.join(root, 'foreign');
     mkdirSync(foreign, { mode: 0o755 }); // made by this (root) process: not the ssh user's
-    const notOwned = await barkeep('restore', 'pg', dataDir, '--remote-ssh-command', sshCommand(), '--tablespace', `fast:${foreign}`);
+    const notOwned = await barkeep('restore', 'pg', dataDir, '--remote-ssh-command', restoreSshCommand(sshd), '--tablespace', `fast:${foreign}`);
     assert.equal(notOwned.code, 1, notOwned.stdout);
     assert.match(notOwned.stderr, /^ERROR: the folder '.*foreign' for tablespace 'fast' on ssh postgres@127\.0\.0\.1:\d+ belongs to another user than the ssh login/);
 
@@ -169,7 +138,7 @@ test('a stream failing mid-copy (tablespace folder out of inodes) fails the rest
   const unregister = registerExitCleanup(() => void spawnSync('umount', ['-l', mountDir]));
   try {
     const dataDir = path.join(root, 'new', 'data');
-    const result = await barkeep('restore', 'pg', dataDir, '--remote-ssh-command', sshCommand(), '--tablespace', `fast:${mountDir}`);
+    const result = await barkeep('restore', 'pg', dataDir, '--remote-ssh-command', restoreSshCommand(sshd), '--tablespace', `fast:${mountDir}`);
     assert.equal(result.code, 1, result.stdout + result.stderr);
     assert.match(result.stderr, /in 3 parallel streams/);
     assert.match(result.stderr, new RegExp(`ERROR: unpacking stream [123] of 3 into '${mountDir}' failed on ssh postgres@127\\.0\\.0\\.1:\\d+ \\(exit 2\\): [^]*No space left on device`));

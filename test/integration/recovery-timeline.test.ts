@@ -7,32 +7,32 @@
 // cleanly on a bad query or when cancelled, always leave nothing behind, and
 // land in the catalog.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Catalog } from '../../src-main/engine/catalog/catalog';
 import { listDrills, saveDrill } from '../../src-main/engine/catalog/drill-queries';
 import { loadConfig } from '../../src-main/engine/config/load';
-import { runAsClusterOwner, startCluster, stopCluster } from '../../src-main/engine/postgres/local-cluster';
 import { readWalArchiveView } from '../../src-main/engine/recovery/archive-view';
 import { runDrill } from '../../src-main/engine/recovery/drill';
 import { planRestore } from '../../src-main/engine/recovery/plan';
 import { parseRecoveryTarget } from '../../src-main/engine/recovery/target';
-import { freePort } from '../support/free-port';
-import { startTestCluster, type TestCluster } from '../support/pg-cluster';
-import { runBarkeep } from '../support/run-cli';
-import { chownToPostgres, makeTempDir, registerExitCleanup, removeTempDir } from '../support/temp-dir';
+import { startArchivedCluster, type ArchivedCluster } from '../support/archived-cluster';
+import type { TestCluster } from '../support/pg-cluster';
+import { archiveWrittenWal, takeBackup } from '../support/recovery-archive';
+import { makeRestoreFolder, startRestoredCluster } from '../support/recovery-restored-cluster';
+import { makeTempDir, removeTempDir } from '../support/temp-dir';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+let fixture: ArchivedCluster | undefined;
 let cluster: TestCluster;
-let incomingDir: string;
 let home: string;
 let configFile: string;
 const recorded = { xidOfA1: '', timeAfterB1: '' };
 
-const barkeep = (...args: string[]) => runBarkeep(['-c', configFile, ...args]);
+const barkeep = (...args: string[]) => fixture!.barkeep(...args);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const rowsSql = "select coalesce(string_agg(note, ',' order by id), '') from markers";
 
@@ -44,76 +44,30 @@ interface Restored {
 
 /** Restores with `barkeep restore … --target-action promote`, starts the copy on a free port and waits for promotion. */
 async function restoreAndStart(args: string[]): Promise<Restored> {
-  const root = await makeTempDir('tli-restore', { owner: 'postgres' });
-  const dataDir = path.join(root, 'data');
-  const socketDir = path.join(root, 'socket');
-  const unregister = registerExitCleanup(() => {
-    execFileSync('runuser', ['-u', 'postgres', '--', path.join(cluster.binDir, 'pg_ctl'), 'stop', '-D', dataDir, '-m', 'immediate'], { cwd: '/', stdio: 'ignore' });
-  });
-  const dispose = async (): Promise<void> => {
-    await stopCluster(dataDir, cluster.binDir, 'immediate').catch(() => undefined);
-    unregister();
-    await removeTempDir(root);
-  };
+  const folder = await makeRestoreFolder('tli-restore', cluster.binDir);
   try {
-    const result = await barkeep('restore', 'pg', dataDir, ...args, '--target-action', 'promote');
+    const result = await barkeep('restore', 'pg', folder.dataDir, ...args, '--target-action', 'promote');
     assert.equal(result.code, 0, result.stderr + result.stdout);
-    mkdirSync(socketDir);
-    const port = await freePort();
-    appendFileSync(path.join(dataDir, 'postgresql.auto.conf'), `port = ${port}\nunix_socket_directories = '${socketDir}'\nlisten_addresses = '127.0.0.1'\n`);
-    await chownToPostgres(root);
-    const logFile = path.join(root, 'postgresql.log');
-    await startCluster(dataDir, cluster.binDir, logFile);
-    const psql = async (sql: string): Promise<string> => {
-      const out = await runAsClusterOwner(path.join(cluster.binDir, 'psql'), ['-X', '-Atq', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', sql]);
-      if (out.code !== 0) throw new Error(out.stderr);
-      return out.stdout.trim();
-    };
-    // pg_ctl -w returns before a point-in-time restore has reached its target and promoted.
-    for (let waited = 0; (await psql('select pg_is_in_recovery()')) !== 'f'; waited += 200) {
-      if (waited > 60_000) assert.fail(`the restored cluster did not promote: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
-      await sleep(200);
-    }
-    return { dataDir, psql, dispose };
+    const { psql } = await startRestoredCluster(folder);
+    return { dataDir: folder.dataDir, psql, dispose: folder.dispose };
   } catch (error) {
-    await dispose();
+    await folder.dispose();
     throw error;
   }
 }
 
-async function waitArchived(psql: (sql: string) => Promise<string>, wal: string): Promise<void> {
-  for (let waited = 0; (await psql('select coalesce(last_archived_wal, \'\') from pg_stat_archiver')) < wal; waited += 200) {
-    if (waited > 30_000) assert.fail(`wal ${wal} was not archived within 30 s`);
-    await sleep(200);
-  }
-}
-
 before(async () => {
-  incomingDir = await makeTempDir('tli-incoming', { owner: 'postgres' });
-  const intoIncoming = `cp %p ${incomingDir}/.%f.tmp && mv ${incomingDir}/.%f.tmp ${incomingDir}/%f`;
-  cluster = await startTestCluster({ settings: { archive_command: intoIncoming } });
-  home = await makeTempDir('tli-home');
-  mkdirSync(path.join(home, 'conf.d'));
-  configFile = path.join(home, 'barkeep.conf');
-  writeFileSync(configFile, `[barkeep]\nbarkeep_home = ${home}\nconfiguration_files_directory = conf.d\n`);
-  writeFileSync(path.join(home, 'conf.d', 'pg.conf'), [
-    '[pg]', `conninfo = ${cluster.conninfo}`, 'backup_method = postgres', 'immediate_checkpoint = on', 'minimum_redundancy = 1',
-    `incoming_wals_directory = ${incomingDir}`, '',
-  ].join('\n'));
+  fixture = await startArchivedCluster('tli');
+  ({ cluster, home, configFile } = fixture);
   await cluster.psql('create table markers (id int primary key, note text not null)');
-  const backup = await barkeep('backup', 'pg', '--wait', '--wait-timeout', '60');
-  assert.equal(backup.code, 0, backup.stderr);
+  await takeBackup(fixture);
   recorded.xidOfA1 = await cluster.psql("begin; insert into markers values (1, 'a1'); select txid_current(); commit;");
   await cluster.psql("insert into markers values (2, 'a2')");
-  await waitArchived(cluster.psql, await cluster.psql('select pg_walfile_name(pg_switch_wal())'));
-  const archived = await barkeep('archive-wal', 'pg');
-  assert.equal(archived.code, 0, archived.stdout + archived.stderr);
+  await archiveWrittenWal(fixture);
 });
 
 after(async () => {
-  await cluster?.stop();
-  if (home) await removeTempDir(home);
-  if (incomingDir) await removeTempDir(incomingDir);
+  await fixture?.stop();
 });
 
 test('a promoted copy archives timeline 2; a restore to a point on timeline 2 follows the history file', async () => {
@@ -144,9 +98,7 @@ test('a promoted copy archives timeline 2; a restore to a point on timeline 2 fo
   }
   // 3. the original goes on writing on timeline 1, into the same archive
   await cluster.psql("insert into markers values (5, 'c1')");
-  await waitArchived(cluster.psql, await cluster.psql('select pg_walfile_name(pg_switch_wal())'));
-  const archived = await barkeep('archive-wal', 'pg');
-  assert.equal(archived.code, 0, archived.stdout + archived.stderr);
+  await archiveWrittenWal(fixture!);
 
   // 4. back to the recorded time on timeline 2, through 00000002.history
   const plan = await barkeep('restore', 'pg', '/tmp/barkeep-test-never-written', '--target-tli', '2', '--target-time', recorded.timeAfterB1, '--dry-run');
