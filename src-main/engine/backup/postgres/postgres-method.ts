@@ -28,13 +28,19 @@ interface BackupFacts {
 export const runPostgresBackup: BackupMethodRun = async (input) => {
   const { server, ctx } = input;
   ctx.progress({ phase: 'connecting' });
-  // 1. the server's facts, on a regular session
-  const facts = await readBackupFacts(server.conninfo, ctx.signal);
+  // 1. the server's facts on a regular session, while the walsender session for BASE_BACKUP opens
+  const [factsRead, connected] = await Promise.allSettled([
+    readBackupFacts(server.conninfo, ctx.signal),
+    connectPostgres(server.streamingConninfo ?? server.conninfo, { replication: true, signal: ctx.signal, applicationName: 'barkeep backup' }),
+  ]);
+  if (factsRead.status === 'rejected' || connected.status === 'rejected') {
+    if (connected.status === 'fulfilled') await connected.value.end().catch(() => undefined);
+    throw factsRead.status === 'rejected' ? factsRead.reason : (connected as PromiseRejectedResult).reason;
+  }
+  const facts = factsRead.value;
+  const replication = connected.value;
 
-  // 2. BASE_BACKUP on a walsender session, into the data folder
-  const replication = await connectPostgres(server.streamingConninfo ?? server.conninfo, {
-    replication: true, signal: ctx.signal, applicationName: 'barkeep backup',
-  });
+  // 2. BASE_BACKUP on the walsender session, into the data folder
   try {
     const identity = await identifySystem(replication);
     if (identity.systemId !== facts.systemId) {
