@@ -1,8 +1,10 @@
 /**
  * The restore composer's slice against the real contract client over an
  * in-memory door: the plan of the draft as it is now (an older reply is
- * dropped), a start refused in the engine's words and kept beside Run, a drill
- * that sends no destination, and the outcome of a finished job.
+ * dropped), which plan Run stands on while a new one comes and that a run
+ * starts only from the plan of the choices shown, a start refused in the
+ * engine's words and kept beside Run, a drill that sends no destination, and
+ * the outcome of a finished job.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -12,6 +14,7 @@ import { createClient } from '../../shared/ipc/client';
 import type { ChannelName } from '../../shared/ipc/contract';
 import type { RendererTransport } from '../app/transport/renderer-transport';
 import { createBarkeepStore } from './barkeep-store';
+import { selectCurrentPlan, selectPlanPending, selectRunBasis, selectShownPlan } from './restore-draft-slice';
 
 type Handler = (input: unknown) => unknown;
 
@@ -75,6 +78,7 @@ test('only the reply for the draft as it is now lands; an older, slower one is d
 test('a refused start is kept beside Run in the engine\'s words; a drill sends no destination; the outcome is read once', async () => {
   const refusal = { code: 'restore-refused', message: "the destination '/srv/x' is not empty (keep-me)", hint: 'restore into an empty or new folder' };
   const door = memoryDoor({
+    'restore:plan': () => planView('transaction 100'),
     'restore:start': () => { throw refusal; },
     'restore:drill': () => ({ jobId: 'drill-000001' }),
     'jobs:list': () => [],
@@ -85,6 +89,7 @@ test('a refused start is kept beside Run in the engine\'s words; a drill sends n
   });
   const state = () => door.store.getState();
   state().updateRestoreDraft({ server: 'pg', targetKind: 'xid', xid: '100', folder: '/srv/x' });
+  await state().planRestore();
   await state().startRestore();
   assert.deepEqual(state().restoreStartProblem, { title: 'Could not start the restore of pg', ...refusal });
   assert.equal(state().restoreRun, null);
@@ -92,6 +97,7 @@ test('a refused start is kept beside Run in the engine\'s words; a drill sends n
   state().updateRestoreDraft({ folder: '/srv/y' });
   assert.equal(state().restoreStartProblem, null);
 
+  await state().planRestore();
   await state().startDrill();
   const drillCall = door.calls.find((call) => call.channel === 'restore:drill')!;
   assert.deepEqual(drillCall.input, { server: 'pg', backup: null, target: { kind: 'xid', xid: '100' }, timeline: 'latest', action: 'pause', exclusive: false });
@@ -100,4 +106,63 @@ test('a refused start is kept beside Run in the engine\'s words; a drill sends n
   const outcome = state().restoreOutcomes['drill-000001'];
   assert.equal(outcome?.status, 'loaded');
   assert.equal(outcome?.status === 'loaded' && outcome.value.kind === 'drill' ? outcome.value.validation[0]!.rows[0]!.ok : null, 1);
+});
+
+test('Run stands on the last plan while a new one comes, but a run starts only from the plan of the choices shown', async () => {
+  const replies: Array<(view: RestorePlanView) => void> = [];
+  const door = memoryDoor({
+    'restore:plan': () => new Promise((resolve) => replies.push(resolve)),
+    'restore:drill': () => ({ jobId: 'drill-000002' }),
+    'jobs:list': () => [],
+  });
+  const state = () => door.store.getState();
+  const drillCalls = () => door.calls.filter((call) => call.channel === 'restore:drill');
+  state().updateRestoreDraft({ server: 'pg', targetKind: 'xid', xid: '100' });
+
+  // No plan yet: nothing to stand on, and a start is refused without asking the engine.
+  assert.equal(selectRunBasis(state()), null);
+  await state().startDrill();
+  assert.equal(state().restoreStartProblem?.message, 'the drill of pg as composed now has no plan yet');
+  assert.equal(drillCalls().length, 0);
+
+  const first = state().planRestore();
+  assert.equal(selectPlanPending(state()), true);
+  replies[0]!(planView('transaction 100'));
+  await first;
+  const plan100 = selectCurrentPlan(state());
+  assert.equal(plan100?.targetDescription, 'transaction 100');
+
+  // The same choices asked again (a refresh): their plan stays current all along.
+  const refresh = state().planRestore();
+  assert.equal(state().restorePlan.status, 'loading');
+  assert.equal(selectCurrentPlan(state()), plan100);
+  assert.equal(selectPlanPending(state()), false);
+  replies[1]!(planView('transaction 100'));
+  await refresh;
+
+  // Changed choices: from the edit on, before the plan is even asked for, the plan of 100 is not theirs;
+  // the buttons stand on it, but a start is refused.
+  state().updateRestoreDraft({ xid: '200' });
+  assert.equal(selectCurrentPlan(state()), null);
+  assert.equal(selectPlanPending(state()), true);
+  assert.equal(selectRunBasis(state())?.targetDescription, 'transaction 100');
+  await state().startDrill();
+  assert.equal(drillCalls().length, 0, 'no drill from the plan of other choices');
+  const second = state().planRestore();
+  assert.equal(selectRunBasis(state())?.targetDescription, 'transaction 100', 'still while it is asked for');
+  replies[2]!(planView('transaction 200'));
+  await second;
+  assert.equal(selectCurrentPlan(state())?.targetDescription, 'transaction 200');
+  await state().startDrill();
+  assert.equal(drillCalls().length, 1);
+  assert.deepEqual((drillCalls()[0]!.input as { target: unknown }).target, { kind: 'xid', xid: '200' });
+
+  // After a run the last plan is still shown, but stands for nothing until the new one lands.
+  const afterRun = state().planRestore({ afterRun: true });
+  assert.equal(selectShownPlan(state())?.targetDescription, 'transaction 200');
+  assert.equal(selectCurrentPlan(state()), null);
+  assert.equal(selectRunBasis(state()), null);
+  replies[3]!(planView('transaction 200, again'));
+  await afterRun;
+  assert.equal(selectCurrentPlan(state())?.targetDescription, 'transaction 200, again');
 });

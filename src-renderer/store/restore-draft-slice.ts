@@ -1,19 +1,22 @@
 /**
  * The restore composer's slice: the draft being composed, the plan the engine
- * made of it (a reply for an older draft is dropped), the restore or drill job
- * started from it, and the outcomes of such jobs. Starting is refused by the
- * engine in its own words; the refusal stays beside the Run buttons.
+ * made of it (a reply to an older request is dropped; while a new plan comes,
+ * the last one stays, marked with the choices it was made for), the restore
+ * or drill job started from it, and the outcomes of such jobs. A run starts
+ * only from a plan of the choices as they are; the engine refuses in its own
+ * words, and the refusal stays beside the Run buttons.
  */
 import type { JobId } from '../../shared/domain/names';
 import type { RestoreOutcome, RestorePlanView } from '../../shared/domain/restore';
-import { composePlanRequest, emptyRestoreDraft, type RestoreDraft } from './restore-draft';
+import { composePlanRequest, emptyRestoreDraft, planKeyOf, planKeyOfRequest, type RestoreDraft } from './restore-draft';
 import type { SliceCreator, StoreDeps } from './barkeep-store';
 import { describeError, type Problem } from './describe-error';
 import type { Loadable } from './server-view-slice';
 
 export type RestorePlanState =
   | { status: 'incomplete'; missing: string }
-  | { status: 'loading'; key: string; value: RestorePlanView | null }
+  /** `value` is the last plan, made for the choices keyed `valueKey` (null: none, or one a run has made out of date) */
+  | { status: 'loading'; key: string; value: RestorePlanView | null; valueKey: string | null }
   | { status: 'loaded'; key: string; value: RestorePlanView }
   | { status: 'failed'; key: string; problem: Problem };
 
@@ -32,8 +35,12 @@ export interface RestoreDraftSlice {
   restoreStartProblem: Problem | null;
   restoreOutcomes: Partial<Record<string, Loadable<RestoreOutcome>>>;
   updateRestoreDraft(patch: Partial<RestoreDraft>): void;
-  /** asks the engine for the plan of the current draft */
-  planRestore(): Promise<void>;
+  /**
+   * Asks the engine for the plan of the current draft. `afterRun`: a run has
+   * changed the destination since the last plan, which no longer counts as
+   * the plan of these choices.
+   */
+  planRestore(options?: { afterRun?: boolean }): Promise<void>;
   startRestore(): Promise<void>;
   startDrill(): Promise<void>;
   loadRestoreOutcome(jobId: JobId): Promise<void>;
@@ -41,10 +48,50 @@ export interface RestoreDraftSlice {
   clearRestoreRun(): void;
 }
 
+/** The plan made for the choices exactly as they are now (a refresh of it may be under way), else null. */
+export function selectCurrentPlan(state: RestoreDraftSlice): RestorePlanView | null {
+  const key = planKeyOf(state.restoreDraft);
+  const plan = state.restorePlan;
+  if (key === null) return null;
+  if (plan.status === 'loaded') return plan.key === key ? plan.value : null;
+  if (plan.status === 'loading') return plan.valueKey === key ? plan.value : null;
+  return null;
+}
+
+/** The newest plan there is to show: the current one, or one made for earlier choices while the current one comes. */
+export function selectShownPlan(state: RestoreDraftSlice): RestorePlanView | null {
+  const plan = state.restorePlan;
+  return plan.status === 'loaded' || plan.status === 'loading' ? plan.value : null;
+}
+
+/** A plan for the choices as they are now is still to come: asked for, or about to be. */
+export function selectPlanPending(state: RestoreDraftSlice): boolean {
+  const key = planKeyOf(state.restoreDraft);
+  const plan = state.restorePlan;
+  if (key === null || selectCurrentPlan(state) !== null) return false;
+  return !(plan.status === 'failed' && plan.key === key);
+}
+
+/**
+ * The plan the Run buttons stand on: the current plan, or while it comes, the
+ * last plan made for other choices, so the buttons do not blink at each edit
+ * (a click then waits for the current plan). A plan a run has made out of
+ * date stands for nothing.
+ */
+export function selectRunBasis(state: RestoreDraftSlice): RestorePlanView | null {
+  const current = selectCurrentPlan(state);
+  if (current !== null || !selectPlanPending(state)) return current;
+  const plan = state.restorePlan;
+  if (plan.status === 'loaded') return plan.value;
+  return plan.status === 'loading' && plan.valueKey !== null ? plan.value : null;
+}
+
 export const createRestoreDraftSlice =
   ({ client }: StoreDeps): SliceCreator<RestoreDraftSlice> =>
   (set, get) => {
     const currentRequest = () => composePlanRequest(get().restoreDraft);
+    /** Numbers plan requests: only the reply to the newest may land. */
+    let planSequence = 0;
 
     /** The job's queued event may have raced ahead of or behind the reply; make sure we hold it. */
     const holdJob = (jobId: JobId): void => {
@@ -55,6 +102,17 @@ export const createRestoreDraftSlice =
       const composed = currentRequest();
       if (!composed.ok) return;
       const { request } = composed;
+      const action = kind === 'drill' ? `start the drill of ${request.server}` : `start the restore of ${request.server}`;
+      // What runs is what the plan shown describes: never the plan of other choices.
+      if (selectCurrentPlan(get()) === null) {
+        set({
+          restoreStartProblem: {
+            title: `Could not ${action}`, code: 'restore-refused',
+            message: `the ${kind} of ${request.server} as composed now has no plan yet`, hint: 'wait until the plan step shows these choices, then run again',
+          },
+        });
+        return;
+      }
       set({ restoreStarting: kind, restoreStartProblem: null });
       try {
         let run: RestoreRun;
@@ -71,7 +129,7 @@ export const createRestoreDraftSlice =
         set({ restoreRun: run });
         holdJob(run.jobId);
       } catch (error) {
-        const problem = describeError(error, kind === 'drill' ? `start the drill of ${request.server}` : `start the restore of ${request.server}`);
+        const problem = describeError(error, action);
         if (problem.code === 'unauthorized') get().failFatally(problem);
         set({ restoreStartProblem: problem });
       } finally {
@@ -91,21 +149,24 @@ export const createRestoreDraftSlice =
         set((state) => ({ restoreDraft: { ...state.restoreDraft, ...patch }, restoreStartProblem: null }));
       },
 
-      async planRestore() {
+      async planRestore(options = {}) {
         const composed = currentRequest();
         if (!composed.ok) {
+          planSequence += 1;
           set({ restorePlan: { status: 'incomplete', missing: composed.missing } });
           return;
         }
-        const key = JSON.stringify(composed.request);
+        const key = planKeyOfRequest(composed.request);
         const previous = get().restorePlan;
-        if (previous.status === 'loading' && previous.key === key) return;
-        set({ restorePlan: { status: 'loading', key, value: previous.status === 'loaded' || previous.status === 'loading' ? previous.value : null } });
-        // Only the reply for the draft as it still is may land; an older one is dropped.
-        const isCurrent = (): boolean => {
-          const state = get().restorePlan;
-          return state.status !== 'incomplete' && state.key === key;
-        };
+        if (previous.status === 'loading' && previous.key === key && options.afterRun !== true) return;
+        // The last plan stays on show while the new one comes, filed under the choices it was made for.
+        const last: { value: RestorePlanView | null; valueKey: string | null } = previous.status === 'loaded' ? { value: previous.value, valueKey: previous.key }
+          : previous.status === 'loading' ? { value: previous.value, valueKey: previous.valueKey }
+            : { value: null, valueKey: null };
+        set({ restorePlan: { status: 'loading', key, value: last.value, valueKey: options.afterRun === true ? null : last.valueKey } });
+        // Only the reply to the newest request may land; an older one (other choices, or the same asked again) is dropped.
+        const sequence = ++planSequence;
+        const isCurrent = (): boolean => sequence === planSequence;
         try {
           const value = await client.invoke('restore:plan', composed.request);
           if (isCurrent()) set({ restorePlan: { status: 'loaded', key, value } });

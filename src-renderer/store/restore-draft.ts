@@ -66,6 +66,28 @@ export function composePlanRequest(draft: RestoreDraft): ComposedPlanRequest {
   };
 }
 
+const planKeys = new WeakMap<RestoreDraft, string | null>();
+
+/**
+ * The key a plan is filed under: the request it answers, as JSON; null while
+ * the draft is incomplete. Drafts are replaced, never changed, so the key of
+ * one is worked out once.
+ */
+export function planKeyOf(draft: RestoreDraft): string | null {
+  let key = planKeys.get(draft);
+  if (key === undefined) {
+    const composed = composePlanRequest(draft);
+    key = composed.ok ? planKeyOfRequest(composed.request) : null;
+    planKeys.set(draft, key);
+  }
+  return key;
+}
+
+/** The key of a plan request: the request as JSON (its fields always come in the same order). */
+export function planKeyOfRequest(request: RestorePlanRequest): string {
+  return JSON.stringify(request);
+}
+
 function composeTarget(draft: RestoreDraft): { ok: true; target: RestoreTargetChoice } | { ok: false; missing: string } {
   switch (draft.targetKind) {
     case 'latest': return { ok: true, target: { kind: 'latest' } };

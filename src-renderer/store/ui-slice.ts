@@ -2,10 +2,12 @@
  * The ui slice: toasts for errors and notices, and what the person has
  * dismissed this session. Every caught error passes through reportError, so
  * none is swallowed; an unauthorized one becomes the fatal error instead.
- * Errors stay until dismissed; notices leave by themselves after a few seconds.
+ * Errors stay until dismissed; notices leave by themselves (the toast stack
+ * times them, as it knows when one is being read) and on navigation.
  */
 import type { SliceCreator } from './barkeep-store';
 import { describeError, type Problem } from './describe-error';
+import { navigationDismisses } from './notice-timing';
 
 export interface Toast {
   id: number;
@@ -14,6 +16,8 @@ export interface Toast {
   message: string;
   hint?: string;
   code?: string;
+  /** when it was pushed (ms since the epoch) */
+  shownAt: number;
 }
 
 export interface UiSlice {
@@ -23,24 +27,24 @@ export interface UiSlice {
   reportError(error: unknown, action: string): void;
   notify(title: string, message: string): void;
   dismissToast(id: number): void;
+  /** The person moved to another view at `now`: notices shown a moment already go; errors stay. */
+  dismissNoticesOnNavigation(now: number): void;
   dismissWarnings(): void;
 }
 
 const maxToasts = 5;
-const noticeLifetimeMs = 8000;
 
 export const createUiSlice = (): SliceCreator<UiSlice> => (set, get) => {
   let nextToastId = 1;
 
-  /** The new toast's id, or null when the same one is already shown. */
-  const push = (toast: Omit<Toast, 'id'>): number | null => {
+  /** Shows a toast, unless the same one is already shown. */
+  const push = (toast: Omit<Toast, 'id' | 'shownAt'>): void => {
     const duplicate = get().toasts.some(
       (shown) => shown.title === toast.title && shown.message === toast.message,
     );
-    if (duplicate) return null;
+    if (duplicate) return;
     const id = nextToastId++;
-    set((state) => ({ toasts: [...state.toasts, { ...toast, id }].slice(-maxToasts) }));
-    return id;
+    set((state) => ({ toasts: [...state.toasts, { ...toast, id, shownAt: Date.now() }].slice(-maxToasts) }));
   };
 
   return {
@@ -57,13 +61,16 @@ export const createUiSlice = (): SliceCreator<UiSlice> => (set, get) => {
     },
 
     notify(title, message) {
-      const id = push({ tone: 'info', title, message });
-      // A notice confirms what the person just did; it goes by itself. Errors stay until dismissed.
-      if (id !== null) setTimeout(() => get().dismissToast(id), noticeLifetimeMs);
+      push({ tone: 'info', title, message });
     },
 
     dismissToast(id) {
       set((state) => ({ toasts: state.toasts.filter((toast) => toast.id !== id) }));
+    },
+
+    dismissNoticesOnNavigation(now) {
+      const leaving = (toast: Toast): boolean => toast.tone === 'info' && navigationDismisses(toast.shownAt, now);
+      if (get().toasts.some(leaving)) set((state) => ({ toasts: state.toasts.filter((toast) => !leaving(toast)) }));
     },
 
     dismissWarnings() {

@@ -6,50 +6,17 @@
 // Fails on any console or page error. Screenshots go to test-results/screenshots/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { loadConfig } from '../../src-main/engine/config/load';
-import { findPostgresBinDir } from '../../src-main/engine/postgres/bin-dir';
-import { isClusterRunning, stopCluster } from '../../src-main/engine/postgres/local-cluster';
+import { startE2eApp, type E2eApp } from '../support/e2e-app';
 import { runBarkeep } from '../support/run-cli';
-import { startServeProcess, type ServeProcess } from '../support/serve-process';
-import { openTestBrowser, type TestBrowser } from './support/browser';
 
-const screenshots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/screenshots');
-let home: string;
-let configFile: string;
-let serve: ServeProcess | undefined;
-let browser: TestBrowser | undefined;
+let app: E2eApp | undefined;
 
 before(async () => {
-  mkdirSync(screenshots, { recursive: true });
-  home = mkdtempSync(path.join(os.tmpdir(), 'barkeep-e2e-backups-'));
-  // The sandbox cluster lives in the home and runs as postgres, which must be able to enter it.
-  chmodSync(home, 0o711);
-  configFile = path.join(home, 'barkeep.conf');
-  const demo = await runBarkeep(['-c', configFile, 'demo', '--skip-cycle']);
-  assert.equal(demo.code, 0, `demo --skip-cycle failed:\n${demo.stdout}\n${demo.stderr}`);
-  serve = await startServeProcess(configFile);
-  browser = await openTestBrowser();
+  app = await startE2eApp('backups', { demo: true });
 });
 
-after(async () => {
-  await browser?.close();
-  await serve?.stop();
-  const sandbox = loadConfig(configFile).servers.find((server) => server.name === 'sandbox');
-  const dataDir = sandbox?.sandboxDataDirectory;
-  if (dataDir) {
-    const binDir = findPostgresBinDir(sandbox.pgBinDir);
-    if (await isClusterRunning(dataDir, binDir).catch(() => false)) await stopCluster(dataDir, binDir, 'immediate');
-    rmSync(path.dirname(dataDir), { recursive: true, force: true });
-  }
-  rmSync(home, { recursive: true, force: true });
-});
-
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+after(() => app?.close());
 
 /** The backup ids in the table, top (newest) first. */
 async function tableIds(page: Page): Promise<string[]> {
@@ -67,6 +34,10 @@ async function backupNow(page: Page, known: string[]): Promise<string> {
   await job.waitFor();
   assert.equal(await job.locator('progress').count(), 1, 'the backup job shows a progress bar');
   await page.locator('[data-testid="backup-job"][data-job-state="succeeded"]').waitFor({ timeout: 120_000 });
+  // Its title, state and phase form one polite live region; the progress bar, which moves all the time, is outside it.
+  const status = job.locator('[role="status"]');
+  assert.match(await status.innerText(), /^backup sandbox\s+succeeded\b/i);
+  assert.equal(await status.locator('progress').count(), 0);
   await page.waitForFunction((count) => document.querySelectorAll('[data-testid^="backup-row-"]').length === count, known.length + 1, { timeout: 30_000 });
   const ids = await tableIds(page);
   const added = ids.filter((id) => !known.includes(id));
@@ -75,9 +46,8 @@ async function backupNow(page: Page, known: string[]): Promise<string> {
 }
 
 test('the server view: checks, backup now with progress, the table, coverage, keep, delete, verify', { timeout: 300_000 }, async () => {
-  const page = browser!.page;
-  await page.goto(serve!.url);
-  await page.locator('html[data-app-state="ready"]').waitFor({ timeout: 30_000 });
+  const { page, configFile, shot } = app!;
+  await app!.open();
 
   // Open the server from its row in the list.
   await page.getByTestId('server-link-sandbox').click();
@@ -93,11 +63,11 @@ test('the server view: checks, backup now with progress, the table, coverage, ke
   for (let index = 0; index < await failing.count(); index += 1) {
     assert.ok((await failing.nth(index).locator('.check-hint').count()) === 1, 'every failing check shows its hint');
   }
-  await shot(page, 'server-view-checked');
+  await shot('server-view-checked');
 
   // Backup now: the job panel shows a progress bar and phase, then the row arrives.
   const first = await backupNow(page, []);
-  await shot(page, 'server-view-one-backup');
+  await shot('server-view-one-backup');
   const firstRow = page.getByTestId(`backup-row-${first}`);
   assert.equal(await firstRow.getAttribute('data-status'), 'DONE');
   assert.match(await page.getByTestId(`retention-${first}`).innerText(), /^VALID/);
@@ -108,6 +78,9 @@ test('the server view: checks, backup now with progress, the table, coverage, ke
   assert.equal(switched.code, 0, `switch-wal failed:\n${switched.stdout}\n${switched.stderr}`);
   const second = await backupNow(page, [first]);
   assert.deepEqual(await tableIds(page), [second, first], 'newest first');
+  // The finished job's panel goes when dismissed.
+  await page.getByTestId('backup-job-dismiss').click();
+  await page.getByTestId('backup-job').waitFor({ state: 'detached' });
   const switchedAgain = await runBarkeep(['-c', configFile, 'switch-wal', 'sandbox', '--force', '--archive', '--archive-timeout', '60']);
   assert.equal(switchedAgain.code, 0, `switch-wal failed:\n${switchedAgain.stdout}\n${switchedAgain.stderr}`);
 
@@ -123,7 +96,7 @@ test('the server view: checks, backup now with progress, the table, coverage, ke
   await page.getByTestId('coverage-body').waitFor({ state: 'detached' });
   await page.keyboard.press('Enter');
   await page.getByTestId('coverage-body').waitFor();
-  await shot(page, 'server-view-coverage');
+  await shot('server-view-coverage');
 
   // Keyboard in the table: Tab reaches the active row, arrows move, Enter opens the detail.
   await page.getByTestId(`backup-row-${second}`).focus();
@@ -132,13 +105,13 @@ test('the server view: checks, backup now with progress, the table, coverage, ke
   await page.keyboard.press('Enter');
   await page.locator(`[data-testid="backup-detail"][data-backup-id="${first}"]`).waitFor();
   await page.getByTestId('backup-detail').getByText('On disk').waitFor();
-  await shot(page, 'server-view-detail');
+  await shot('server-view-detail');
   await page.getByTestId('backup-detail-close').click();
 
   // Keep: Escape closes the dialog; "full" marks the backup; a kept backup cannot be deleted; Release undoes it.
   await page.getByTestId(`keep-${first}`).click();
   await page.getByTestId('keep-dialog').waitFor();
-  await shot(page, 'server-view-keep-dialog');
+  await shot('server-view-keep-dialog');
   await page.keyboard.press('Escape');
   await page.getByTestId('keep-dialog').waitFor({ state: 'detached' });
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), `keep-${first}`, 'focus returns to the opener');
@@ -146,7 +119,7 @@ test('the server view: checks, backup now with progress, the table, coverage, ke
   await page.getByTestId('keep-full').click();
   await page.locator(`[data-testid="retention-${first}"][data-retention="KEEP:FULL"]`).waitFor();
   assert.equal(await page.getByTestId(`delete-${first}`).isDisabled(), true, 'a kept backup cannot be deleted');
-  await shot(page, 'server-view-kept');
+  await shot('server-view-kept');
   await page.getByTestId(`release-${first}`).click();
   await page.locator(`[data-testid="retention-${first}"][data-retention="VALID"]`).waitFor();
 
@@ -164,17 +137,28 @@ test('the server view: checks, backup now with progress, the table, coverage, ke
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.closest('[data-testid="delete-dialog"]') !== null), true, 'focus is trapped in the dialog');
   }
-  await shot(page, 'server-view-delete-dialog');
+  await shot('server-view-delete-dialog');
   await page.getByTestId('delete-confirm').click();
   await dialog.waitFor({ state: 'detached' });
   await page.getByTestId(`backup-row-${first}`).waitFor({ state: 'detached' });
   assert.deepEqual(await tableIds(page), [second]);
-  await page.getByTestId('toast-info').filter({ hasText: 'Backup deleted' }).waitFor();
+  const deleted = page.getByTestId('toast-info').filter({ hasText: 'Backup deleted' });
+  await deleted.waitFor();
+
+  // A notice on screen for a moment goes when the person moves to another view, even one the pointer holds.
+  await page.locator('[data-testid="toast-info"][data-navigation="leaves"]').filter({ hasText: 'Backup deleted' }).waitFor();
+  await deleted.hover();
+  assert.equal(await page.getByRole('region', { name: 'Notifications' }).getAttribute('data-paused'), 'true');
+  await page.evaluate(() => { window.location.hash = '#/jobs'; });
+  await page.getByTestId('view-jobs').waitFor();
+  await deleted.waitFor({ state: 'detached' });
+  await page.evaluate(() => { window.location.hash = '#/servers/sandbox'; });
+  await page.getByTestId('view-server').waitFor();
 
   // Verify the remaining backup: its job succeeds (our checksums and pg_verifybackup).
   await page.getByTestId(`verify-${second}`).click();
   await page.locator(`[data-testid="verify-state-${second}"][data-state="succeeded"]`).waitFor({ timeout: 60_000 });
-  await shot(page, 'server-view-after-delete');
+  await shot('server-view-after-delete');
 
-  assert.deepEqual(browser!.errors, [], 'no console errors');
+  assert.deepEqual(app!.browser.errors, [], 'no console errors');
 });

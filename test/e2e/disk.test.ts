@@ -9,79 +9,36 @@
 // errors; screenshots in test-results/screenshots/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { Catalog } from '../../src-main/engine/catalog/catalog';
-import { loadConfig } from '../../src-main/engine/config/load';
 import { latestUsageSamples, saveUsageSample } from '../../src-main/engine/disk/usage-history';
-import { findPostgresBinDir } from '../../src-main/engine/postgres/bin-dir';
-import { isClusterRunning, stopCluster } from '../../src-main/engine/postgres/local-cluster';
+import { startE2eApp, type E2eApp } from '../support/e2e-app';
 import { runBarkeep } from '../support/run-cli';
-import { startServeProcess, type ServeProcess } from '../support/serve-process';
-import { openTestBrowser, type TestBrowser } from './support/browser';
 
-const screenshots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/screenshots');
 const dayMs = 86_400_000;
-let home: string;
-let configFile: string;
-let serve: ServeProcess | undefined;
-let browser: TestBrowser | undefined;
-/** the sandbox cluster to stop at the end, learnt before the test edits the configuration */
-let sandboxCluster: { dataDir: string; binDir: string } | null = null;
+let app: E2eApp | undefined;
 
 before(async () => {
-  mkdirSync(screenshots, { recursive: true });
-  home = mkdtempSync(path.join(os.tmpdir(), 'barkeep-e2e-disk-'));
-  // The sandbox cluster lives in the home and runs as postgres, which must be able to enter it.
-  chmodSync(home, 0o711);
-  configFile = path.join(home, 'barkeep.conf');
-  const demo = await runBarkeep(['-c', configFile, 'demo', '--skip-cycle']);
-  assert.equal(demo.code, 0, `demo --skip-cycle failed:\n${demo.stdout}\n${demo.stderr}`);
-  const sandbox = loadConfig(configFile).servers.find((server) => server.name === 'sandbox');
-  if (sandbox?.sandboxDataDirectory) sandboxCluster = { dataDir: sandbox.sandboxDataDirectory, binDir: findPostgresBinDir(sandbox.pgBinDir) };
-  browser = await openTestBrowser();
+  // serve starts once the thresholds are set: it reads the configuration at start.
+  app = await startE2eApp('disk', { demo: true, serve: false });
 });
 
-after(async () => {
-  await browser?.close();
-  await serve?.stop();
-  if (sandboxCluster !== null) {
-    const { dataDir, binDir } = sandboxCluster;
-    if (await isClusterRunning(dataDir, binDir).catch(() => false)) await stopCluster(dataDir, binDir, 'immediate');
-    rmSync(path.dirname(dataDir), { recursive: true, force: true });
-  }
-  rmSync(home, { recursive: true, force: true });
-});
-
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+after(() => app?.close());
 
 /** Sets an option of barkeep.conf's global section (its commented default becomes a real line). */
 function setGlobalOption(option: string, value: string): void {
+  const { configFile } = app!;
   const text = readFileSync(configFile, 'utf8');
   const line = new RegExp(`^;? ?${option} = .*$`, 'm');
   assert.match(text, line, `barkeep.conf mentions ${option}`);
   writeFileSync(configFile, text.replace(line, `${option} = ${value}`));
 }
 
-async function openServe(page: Page): Promise<void> {
-  serve = await startServeProcess(configFile);
-  await page.goto(serve.url);
-  await page.locator('html[data-app-state="ready"]').waitFor({ timeout: 30_000 });
-}
-
-/** Leaves the page first, so that stopping serve breaks no live socket (chromium logs that as an error). */
-async function closeServe(page: Page): Promise<void> {
-  await page.goto('about:blank');
-  await serve?.stop();
-  serve = undefined;
-}
-
 /** The growth chart's history: six earlier days, growing evenly up to today's real measurement. */
 function writeEarlierSamples(): { backupsBytes: number; walBytes: number; volumeId: string } {
-  const catalog = Catalog.open(path.join(home, 'catalog.db'));
+  const catalog = Catalog.open(path.join(app!.home, 'catalog.db'));
   try {
     const today = latestUsageSamples(catalog).find((sample) => sample.server === 'sandbox');
     assert.ok(today, 'the backup recorded today\'s usage sample');
@@ -116,7 +73,7 @@ async function refreshUntil(page: Page, check: () => boolean, what: string): Pro
 }
 
 test('the disk banner (warning, then critical) on every view, the Disk view, and the Servers overview', { timeout: 300_000 }, async () => {
-  const page = browser!.page;
+  const { page, home, configFile, shot } = app!;
 
   // A real backup of the sandbox; its end records today's usage sample.
   const backup = await runBarkeep(['-c', configFile, 'backup', 'sandbox']);
@@ -132,7 +89,8 @@ test('the disk banner (warning, then critical) on every view, the Disk view, and
   assert.match(readFileSync(path.join(home, 'conf.d', 'sandbox.conf'), 'utf8'), /^retention_policy = REDUNDANCY 2$/m, 'the sandbox keeps two backups');
 
   // 1. Warning: an amber banner on the Servers view, naming the volume, its free space and the level.
-  await openServe(page);
+  await app!.startServe();
+  await app!.open();
   const banner = page.getByTestId('disk-banner');
   await banner.waitFor({ timeout: 30_000 });
   assert.equal(await banner.getAttribute('data-state'), 'warning');
@@ -157,7 +115,7 @@ test('the disk banner (warning, then critical) on every view, the Disk view, and
   assert.equal(switched.code, 0, `switch-wal failed:\n${switched.stdout}\n${switched.stderr}`);
   await refreshUntil(page, () => /last segment (just now|\d+ min ago)/.test(document.querySelector('[data-testid="server-wal-sandbox"]')?.textContent ?? ''),
     'the archived segment shows in the row');
-  await shot(page, 'disk-banner-warning-servers');
+  await shot('disk-banner-warning-servers');
 
   // 2. The Disk view, reached from the banner by keyboard: the first Tab of the page is the banner's link.
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
@@ -192,7 +150,7 @@ test('the disk banner (warning, then critical) on every view, the Disk view, and
   assert.ok(backupsWidth > 0, 'the backups part of the bar is drawn');
   await page.getByTestId('usage-need-sandbox').waitFor();
   assert.match(await page.getByTestId('usage-retention-sandbox').innerText(), /^retention: ~[\d.]+ \w?i?B for REDUNDANCY 2: 2 backups and ~?\d+ days? of WAL$/);
-  await shot(page, 'disk-view-warning');
+  await shot('disk-view-warning');
 
   // "Measure now" from the keyboard walks the stores; the view stays whole.
   await page.getByTestId('disk-measure').focus();
@@ -202,9 +160,10 @@ test('the disk banner (warning, then critical) on every view, the Disk view, and
   assert.match(await page.getByTestId('server-usage-sandbox').innerText(), /backups [\d.]+ \w?i?B/);
 
   // 3. Critical: a critical level above the volume's free share; serve reads the configuration at start.
-  await closeServe(page);
+  await app!.stopServe();
   setGlobalOption('disk_critical_free_percent', '99.8');
-  await openServe(page);
+  await app!.startServe();
+  await app!.open();
   await page.getByTestId('nav-jobs').click();
   await page.waitForFunction(() => location.hash === '#/jobs');
   await banner.waitFor({ timeout: 30_000 });
@@ -212,7 +171,7 @@ test('the disk banner (warning, then critical) on every view, the Disk view, and
   assert.match(await banner.innerText(), /Disk critical on \/\S*: .*below the critical level of 99\.8%\./);
   assert.match(await banner.innerText(), /Backups refuse to start until space is freed/);
   assert.equal(await banner.getAttribute('role'), 'alert');
-  await shot(page, 'disk-banner-critical-jobs');
+  await shot('disk-banner-critical-jobs');
   for (const view of ['backups', 'restore', 'servers']) {
     await page.getByTestId(`nav-${view}`).click();
     await page.waitForFunction((name) => location.hash === `#/${name}`, view);
@@ -225,7 +184,7 @@ test('the disk banner (warning, then critical) on every view, the Disk view, and
   await page.locator(`[data-testid="volume-${today.volumeId}"][data-state="critical"]`).waitFor();
   assert.equal(await page.getByTestId(`volume-state-${today.volumeId}`).innerText(), 'CRITICAL');
   await page.getByTestId('growth-forecast').waitFor({ state: 'attached', timeout: 30_000 });
-  await shot(page, 'disk-view-critical');
+  await shot('disk-view-critical');
 
-  assert.deepEqual(browser!.errors, [], 'no console errors');
+  assert.deepEqual(app!.browser.errors, [], 'no console errors');
 });

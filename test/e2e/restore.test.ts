@@ -14,69 +14,44 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { loadConfig } from '../../src-main/engine/config/load';
 import { findPostgresBinDir } from '../../src-main/engine/postgres/bin-dir';
-import { isClusterRunning, runAsClusterOwner, startCluster, stopCluster } from '../../src-main/engine/postgres/local-cluster';
+import { runAsClusterOwner, startCluster, stopCluster } from '../../src-main/engine/postgres/local-cluster';
+import { startE2eApp, type E2eApp } from '../support/e2e-app';
 import { freePort } from '../support/free-port';
 import { runBarkeep } from '../support/run-cli';
-import { startServeProcess, type ServeProcess } from '../support/serve-process';
 import { startTestSshd, type TestSshd } from '../support/sshd';
 import { chownToPostgres, makeTempDir, registerExitCleanup, removeTempDir } from '../support/temp-dir';
-import { openTestBrowser, type TestBrowser } from './support/browser';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const screenshots = path.join(root, 'test-results/screenshots');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-let home: string;
-let configFile: string;
 /** the server the test adds in the editor, on the sandbox's cluster */
 const serverName = 'main';
 const slotName = 'barkeep_main';
+let app: E2eApp | undefined;
 let restoreRoot: string | undefined;
 let remoteRoot: string | undefined;
 let sshd: TestSshd | undefined;
-let serve: ServeProcess | undefined;
-let browser: TestBrowser | undefined;
 
 before(async () => {
-  mkdirSync(screenshots, { recursive: true });
-  home = mkdtempSync(path.join(os.tmpdir(), 'barkeep-e2e-restore-'));
-  // The sandbox cluster lives in the home and runs as postgres, which must be able to enter it.
-  chmodSync(home, 0o711);
-  configFile = path.join(home, 'barkeep.conf');
-  const demo = await runBarkeep(['-c', configFile, 'demo', '--skip-cycle']);
-  assert.equal(demo.code, 0, `demo --skip-cycle failed:\n${demo.stdout}\n${demo.stderr}`);
-  serve = await startServeProcess(configFile);
-  browser = await openTestBrowser();
+  app = await startE2eApp('restore', { demo: true, shotPrefix: 'restore-' });
 });
 
 after(async () => {
-  await browser?.close();
-  await serve?.stop();
+  await app?.close();
   if (restoreRoot !== undefined) await removeTempDir(restoreRoot);
   if (remoteRoot !== undefined) await removeTempDir(remoteRoot);
   await sshd?.stop();
-  const sandbox = loadConfig(configFile).servers.find((server) => server.name === 'sandbox');
-  const dataDir = sandbox?.sandboxDataDirectory;
-  if (dataDir) {
-    const binDir = findPostgresBinDir(sandbox.pgBinDir);
-    if (await isClusterRunning(dataDir, binDir).catch(() => false)) await stopCluster(dataDir, binDir, 'immediate');
-    rmSync(path.dirname(dataDir), { recursive: true, force: true });
-  }
-  rmSync(home, { recursive: true, force: true });
 });
 
-// Transitions (a progress bar filling) are run to their end, so each picture shows the state it names.
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshots, `restore-${name}.png`), fullPage: true, animations: 'disabled' });
 const focusedTestId = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null);
 
 /** the sandbox cluster's conninfo, as `demo` registered it */
-const sandboxConninfo = (): string => loadConfig(configFile).servers.find((server) => server.name === 'sandbox')!.conninfo;
+const sandboxConninfo = (): string => loadConfig(app!.configFile).servers.find((server) => server.name === 'sandbox')!.conninfo;
 
 /** psql through the sandbox's own conninfo, as any client of it would connect. */
 function sandboxPsql(sql: string): Promise<string> {
@@ -101,9 +76,8 @@ function runInShell(commandLine: string): Promise<{ code: number; stdout: string
 }
 
 test('a server added in the editor, its check, backup, markers, a point-in-time restore composed in the UI, the restored cluster, a drill, and a restore over SSH', { timeout: 600_000 }, async () => {
-  const page = browser!.page;
-  await page.goto(serve!.url);
-  await page.locator('html[data-app-state="ready"]').waitFor({ timeout: 30_000 });
+  const { page, home, configFile, shot } = app!;
+  await app!.open();
 
   // `demo --skip-cycle` made the cluster (and its own server `sandbox`). Add `main` for the same cluster in the
   // editor, from the keyboard: the list's "Add server", then a postgres-method server with a streaming archiver of its own.
@@ -123,14 +97,14 @@ test('a server added in the editor, its check, backup, markers, a point-in-time 
   assert.equal(await page.getByTestId('editor-input-streamingArchiver').isChecked(), true);
   await page.getByTestId('editor-input-slotName').fill(slotName);
   await page.getByTestId('editor-input-createSlot').selectOption('auto');
-  await shot(page, '00a-editor-filled');
+  await shot('00a-editor-filled');
 
   // Test connection: both connections answer and the slot is still to be made.
   await page.getByTestId('editor-test').click();
   await page.locator('[data-testid="editor-test-report"][data-state="ok"]').waitFor({ timeout: 60_000 });
   assert.match(await page.getByTestId('editor-step-postgres').innerText(), new RegExp(`select 1 answered; PostgreSQL 15\\.\\d+; slot '${slotName}' will be created`));
   assert.match(await page.getByTestId('editor-step-replication').innerText(), /IDENTIFY_SYSTEM answered: system \d+, timeline 1/);
-  await shot(page, '00b-editor-tested');
+  await shot('00b-editor-tested');
 
   // Save from the keyboard: the list shows it, and the serve host starts its archiver at once.
   await page.getByTestId('editor-save').focus();
@@ -145,7 +119,7 @@ test('a server added in the editor, its check, backup, markers, a point-in-time 
   assert.match(serverFile, new RegExp(`^slot_name = ${slotName}$`, 'm'));
   await page.locator(`[data-testid="server-archiver-${serverName}"][data-streaming="running"]`).waitFor({ timeout: 60_000 });
   assert.equal(await sandboxPsql(`select count(*) from pg_replication_slots where slot_name = '${slotName}'`), '1', 'its slot was created');
-  await shot(page, '00c-server-added');
+  await shot('00c-server-added');
 
   // Its checks, run from the UI.
   await page.getByTestId(`server-link-${serverName}`).click();
@@ -159,21 +133,21 @@ test('a server added in the editor, its check, backup, markers, a point-in-time 
   const walArchiveCheck = page.getByTestId('check-result-WAL-archive');
   assert.equal(await walArchiveCheck.getAttribute('data-ok'), 'false');
   assert.match(await walArchiveCheck.innerText(), /no WAL segment has reached the store yet/);
-  await shot(page, '01-checked');
+  await shot('01-checked');
 
   // A backup from the UI: the job panel shows its progress bar while it runs, then the row arrives in the table.
   await page.getByTestId('backup-now').click();
   const job = page.getByTestId('backup-job');
   await job.waitFor();
   assert.equal(await job.locator('progress').count(), 1, 'the backup job shows a progress bar');
-  await shot(page, '02-backup-running');
+  await shot('02-backup-running');
   await page.locator('[data-testid="backup-job"][data-job-state="succeeded"]').waitFor({ timeout: 120_000 });
   const row = page.locator('[data-testid^="backup-row-"]').first();
   await row.waitFor({ timeout: 30_000 });
   const backupId = (await row.getAttribute('data-testid'))!.slice('backup-row-'.length);
   assert.match(backupId, /^\d{8}T\d{6}$/);
   assert.equal(await row.getAttribute('data-status'), 'DONE');
-  await shot(page, '03-backup-in-table');
+  await shot('03-backup-in-table');
 
   // Markers 1 and 2, a recorded time well clear of both sides, markers 3 and 4; then the WAL holding them is archived.
   await sandboxPsql('create table markers (id int primary key, note text not null)');
@@ -190,7 +164,7 @@ test('a server added in the editor, its check, backup, markers, a point-in-time 
   await page.getByTestId('run-check').focus();
   await page.keyboard.press('Enter');
   await page.locator('[data-testid="check-result-WAL-archive"][data-ok="true"]').waitFor({ state: 'attached', timeout: 60_000 });
-  await shot(page, '03b-checked-again');
+  await shot('03b-checked-again');
   // The picker holds whole seconds: the second the recorded time falls in is still after marker 2 and before marker 3.
   const targetMs = Math.floor(between / 1000) * 1000;
 
@@ -242,7 +216,7 @@ test('a server added in the editor, its check, backup, markers, a point-in-time 
   const walRange = /([0-9A-F]{24})(?: … ([0-9A-F]{24}))?/.exec(walText);
   assert.ok(walRange, `the plan names the WAL range: ${walText}`);
   await page.getByTestId('preview-missing').waitFor();
-  await shot(page, '04-target-and-plan');
+  await shot('04-target-and-plan');
 
   // A destination that is not empty: refused in the engine's words, with its hint; no Restore button.
   restoreRoot = await makeTempDir('e2e-restore', { owner: 'postgres' });
@@ -252,7 +226,7 @@ test('a server added in the editor, its check, backup, markers, a point-in-time 
   assert.equal(await page.getByTestId('destination-refusal-message').innerText(), `the destination '${restoreRoot}' is not empty (keep-me)`);
   assert.match(await page.getByTestId('destination-refusal-hint').innerText(), /restore into an empty or new folder/);
   assert.equal(await page.getByTestId('restore-run').isDisabled(), true, 'no restore into a folder the engine refuses');
-  await shot(page, '05-destination-refused');
+  await shot('05-destination-refused');
 
   // An empty folder: ready; the preview shows the recovery_target_time that will be written and the command line.
   const dest = path.join(restoreRoot, 'data');
@@ -269,7 +243,44 @@ test('a server added in the editor, its check, backup, markers, a point-in-time 
   assert.match(settings, /^archive_mode = off$/m);
   const commandLine = await page.getByTestId('preview-command-line').innerText();
   assert.equal(commandLine, `barkeep -c ${configFile} restore ${serverName} ${dest} --target-time '${timeSetting[1]}${timeSetting[2]}' --target-action promote`);
-  await shot(page, '06-destination-and-preview');
+  await shot('06-destination-and-preview');
+
+  // A change of target re-plans. The engine's reply is held back here, so the re-planning state can be read:
+  // the last plan stays, the buttons stay enabled (no flicker), and the preview is marked as not yet current.
+  const held: Route[] = [];
+  const isPlanCall = (url: URL): boolean => url.pathname === '/api/restore:plan';
+  let planAsked = (): void => undefined;
+  const planRequested = new Promise<void>((resolve) => { planAsked = resolve; });
+  await page.route(isPlanCall, (route) => {
+    held.push(route);
+    planAsked();
+  });
+  await page.getByTestId('target-exclusive').check();
+  await planRequested;
+  assert.equal(await page.getByTestId('restore-step-plan').getAttribute('aria-busy'), 'true');
+  assert.match(await page.getByTestId('restore-step-plan').innerText(), /planning…/);
+  assert.equal(await page.getByTestId('plan-backup').innerText(), backupId, 'the last plan stays on show');
+  assert.equal(await page.getByTestId('restore-step-preview').getAttribute('data-current'), 'false');
+  assert.equal(await page.getByTestId('restore-run').isDisabled(), false, 'Restore… stays enabled while it re-plans');
+  assert.equal(await page.getByTestId('restore-drill').isDisabled(), false, 'the drill stays enabled while it re-plans');
+  await shot('06b-replanning');
+  // Restore… now waits for the plan of the target shown, and confirms that one.
+  await page.getByTestId('restore-run').click();
+  await page.locator('[data-testid="restore-run"][data-waiting="plan"]').waitFor();
+  assert.equal(await page.getByTestId('restore-run').innerText(), 'Planning…');
+  assert.equal(await page.getByTestId('restore-confirm').count(), 0, 'no confirmation of the plan of other choices');
+  for (const route of held) await route.continue();
+  await page.unroute(isPlanCall);
+  await page.getByTestId('restore-confirm').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId('restore-confirm').innerText(), /to reach time .* \(exclusive\)\./, 'the confirmation is of the plan of the target shown');
+  assert.equal(await page.getByTestId('restore-step-preview').getAttribute('data-current'), 'true');
+  await page.keyboard.press('Escape');
+  await page.getByTestId('restore-confirm').waitFor({ state: 'detached' });
+  // Back to the target as it was, and its plan.
+  await page.getByTestId('target-exclusive').uncheck();
+  await page.waitForFunction(() => document.querySelector('[data-testid="restore-step-preview"]')?.getAttribute('data-current') === 'true'
+    && !(document.querySelector('[data-testid="plan-target"]')?.textContent ?? '').includes('(exclusive)'), undefined, { timeout: 30_000 });
+  assert.equal(await page.getByTestId('preview-settings').innerText(), settings);
 
   // The command line, run by a real shell with --dry-run, makes the same plan.
   const dry = await runInShell(`${commandLine} --dry-run`);
@@ -286,7 +297,7 @@ test('a server added in the editor, its check, backup, markers, a point-in-time 
   assert.equal(await page.getByTestId('restore-confirm-dest').innerText(), dest);
   assert.match(await confirm.locator('h2').innerText(), new RegExp(`^Restore into ${dest}\\?$`));
   assert.equal(await focusedTestId(page), 'restore-confirm-cancel', 'Cancel has the focus first');
-  await shot(page, '07-confirm');
+  await shot('07-confirm');
   await page.keyboard.press('Escape');
   await confirm.waitFor({ state: 'detached' });
   assert.equal(await focusedTestId(page), 'restore-run', 'focus returns to Restore…');
@@ -311,7 +322,7 @@ test('a server added in the editor, its check, backup, markers, a point-in-time 
   assert.equal(await page.getByTestId('restore-result-dest').innerText(), dest);
   assert.match(await page.getByTestId('restore-result-target').innerText(), new RegExp(`up to time ${timeSetting[1]}\\${timeSetting[2]}, then promotes there`));
   assert.equal(await page.getByTestId('restore-result-start').innerText(), `pg_ctl -D ${dest} start`);
-  await shot(page, '08-restored');
+  await shot('08-restored');
 
   // The restored cluster, started as postgres on a free port, holds exactly the markers before the target.
   const sandbox = loadConfig(configFile).servers.find((server) => server.name === 'sandbox')!;
@@ -347,7 +358,7 @@ test('a server added in the editor, its check, backup, markers, a point-in-time 
 
   // A drill of the same target from the composer: the folder is no longer empty, so only the drill is offered.
   await page.getByTestId('restore-again').click();
-  // "Restore again" asks for a new plan; until it arrives the run buttons are disabled (the previous refusal still shows).
+  // "Compose another" asks for the plan of the same choices again; the folder is no longer empty, so only the drill is offered.
   await page.locator('[data-testid="restore-step-plan"][data-plan-state="loaded"]').waitFor({ timeout: 30_000 });
   await page.locator('[data-testid="destination-check"][data-state="refused"]').waitFor({ timeout: 30_000 });
   await page.locator('[data-testid="restore-drill"]:enabled').waitFor({ timeout: 30_000 });
@@ -364,7 +375,7 @@ test('a server added in the editor, its check, backup, markers, a point-in-time 
   const validation = page.getByTestId('drill-validation-row');
   assert.ok(await validation.count() >= 1, 'the drill shows its validation rows');
   assert.match(await page.getByTestId('drill-validation').innerText(), /select 1/i);
-  await shot(page, '09-drill');
+  await shot('09-drill');
 
   // The same target onto another host over SSH (a private sshd on 127.0.0.1, its host key pinned), into a folder there.
   sshd = await startTestSshd();
@@ -389,7 +400,7 @@ test('a server added in the editor, its check, backup, markers, a point-in-time 
   const remoteAutoConf = readFileSync(path.join(remoteDest, 'postgresql.auto.conf'), 'utf8');
   assert.match(remoteAutoConf, /^recovery_target_time = '.*'$/m);
   assert.ok(readFileSync(path.join(remoteDest, 'recovery.signal'), 'utf8') === '');
-  await shot(page, '10-remote-restored');
+  await shot('10-remote-restored');
 
-  assert.deepEqual(browser!.errors, [], 'no console errors');
+  assert.deepEqual(app!.browser.errors, [], 'no console errors');
 });

@@ -14,20 +14,16 @@
 // Screenshots go to test-results/screenshots/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { startE2eApp, type E2eApp } from '../support/e2e-app';
 import { startTestCluster, type TestCluster } from '../support/pg-cluster';
 import { runBarkeep } from '../support/run-cli';
-import { startServeProcess, type ServeProcess } from '../support/serve-process';
 import { startTestSshd, type TestSshd } from '../support/sshd';
-import { openTestBrowser, type TestBrowser } from './support/browser';
 import { startThrottledProxy, type ThrottledProxy } from './support/throttled-proxy';
 
-const screenshots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/screenshots');
 const password = 'Pw-e2e-7f3b9c1d-only-in-the-secret-store';
 const passphrase = 'Kp-e2e-41aa09-the-key-passphrase';
 const role = 'barkeep_e2e';
@@ -36,16 +32,12 @@ let proxy: ThrottledProxy | undefined;
 let sshd: TestSshd | undefined;
 /** a copy of the sshd's client key, protected by `passphrase` */
 let lockedKey: string;
-let home: string;
-let configFile: string;
-let serve: ServeProcess | undefined;
-let browser: TestBrowser | undefined;
+let app: E2eApp | undefined;
 /** every response body and WebSocket frame the page received */
 const received: string[] = [];
 const reading: Array<Promise<void>> = [];
 
 before(async () => {
-  mkdirSync(screenshots, { recursive: true });
   cluster = await startTestCluster({
     pgbenchScale: 1,
     // A spread checkpoint finishes within 27 s at most, whatever is dirty.
@@ -56,31 +48,25 @@ before(async () => {
   // About 25 MB of data at 2 MiB/s: a backup of ~12 s.
   proxy = await startThrottledProxy(cluster.port, 2 * 1024 * 1024);
   sshd = await startTestSshd();
-  home = mkdtempSync(path.join(os.tmpdir(), 'barkeep-e2e-editor-'));
-  configFile = path.join(home, 'barkeep.conf');
-  lockedKey = path.join(home, 'id_locked');
+  app = await startE2eApp('editor');
+  lockedKey = path.join(app.home, 'id_locked');
   copyFileSync(sshd.privateKeyPath, lockedKey);
   execFileSync('ssh-keygen', ['-q', '-p', '-P', '', '-N', passphrase, '-f', lockedKey]);
-  serve = await startServeProcess(configFile);
-  browser = await openTestBrowser();
-  browser.page.on('response', (response) => {
+  app.page.on('response', (response) => {
     reading.push(response.text().then((body) => { received.push(body); }, () => undefined));
   });
-  browser.page.on('websocket', (socket) => {
+  app.page.on('websocket', (socket) => {
     socket.on('framereceived', (frame) => received.push(String(frame.payload)));
   });
 });
 
 after(async () => {
-  await browser?.close();
-  await serve?.stop();
+  await app?.close();
   await proxy?.stop();
   await sshd?.stop();
   await cluster?.stop();
-  rmSync(home, { recursive: true, force: true });
 });
 
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
 const activeTestId = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null);
 
 async function runTest(page: Page, expected: 'ok' | 'failed' | 'invalid'): Promise<void> {
@@ -89,9 +75,8 @@ async function runTest(page: Page, expected: 'ok' | 'failed' | 'invalid'): Promi
 }
 
 test('add a server with a password, test it, save it, check it from the CLI; back it up and watch it in Jobs', { timeout: 400_000 }, async () => {
-  const page = browser!.page;
-  await page.goto(serve!.url);
-  await page.locator('html[data-app-state="ready"]').waitFor({ timeout: 30_000 });
+  const { page, home, configFile, shot } = app!;
+  await app!.open();
   await page.getByTestId('empty-servers').waitFor();
 
   // 1. The editor, from the keyboard: the empty state's "Add your own server".
@@ -101,7 +86,7 @@ test('add a server with a password, test it, save it, check it from the CLI; bac
   assert.match(page.url(), /#\/new-server$/);
   assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1', 'the heading has the focus');
   assert.equal(await page.getByTestId('nav-servers').getAttribute('aria-current'), 'page');
-  await shot(page, 'server-editor-new');
+  await shot('server-editor-new');
 
   const conninfo = `host=127.0.0.1 port=${proxy!.port} user=${role} dbname=postgres`;
   await page.getByTestId('editor-input-name').fill('pgpw');
@@ -122,7 +107,7 @@ test('add a server with a password, test it, save it, check it from the CLI; bac
   assert.doesNotMatch(await page.getByTestId('field-error-retentionPolicy').innerText(), /:\d+:/, 'no file:line');
   assert.equal(await page.getByTestId('editor-input-retentionPolicy').getAttribute('aria-invalid'), 'true');
   assert.equal(await page.getByTestId('editor-step-postgres').count(), 0);
-  await shot(page, 'server-editor-invalid');
+  await shot('server-editor-invalid');
   await page.getByTestId('editor-input-retentionPolicy').fill('REDUNDANCY 2');
 
   // 3. Test connection: no password, then a wrong one (the server's words), then the right one.
@@ -133,23 +118,31 @@ test('add a server with a password, test it, save it, check it from the CLI; bac
   await runTest(page, 'failed');
   assert.match(await page.getByTestId('editor-step-postgres').innerText(), new RegExp(`password authentication failed for user "${role}"`));
   assert.match(await page.getByTestId('editor-step-replication').innerText(), new RegExp(`password authentication failed for user "${role}"`));
-  await shot(page, 'server-editor-test-failed');
+  await shot('server-editor-test-failed');
   await page.getByTestId('editor-input-password').fill(password);
   assert.equal(await page.getByTestId('editor-test-report').getAttribute('data-stale'), 'true', 'a changed form marks the last test as stale');
   await runTest(page, 'ok');
   assert.match(await page.getByTestId('editor-step-postgres').innerText(), /select 1 answered; PostgreSQL 15\.\d+; slot 'barkeep' will be created/);
   assert.match(await page.getByTestId('editor-step-replication').innerText(), /IDENTIFY_SYSTEM answered: system \d+, timeline 1/);
   assert.ok(!(await page.content()).includes(password), 'the typed password is in no attribute of the page');
-  await shot(page, 'server-editor-test-ok');
+  await shot('server-editor-test-ok');
 
-  // 4. Save from the keyboard: the list shows the server.
+  // 4. Save from the keyboard: the list shows the server, and a notice says where it was written.
+  // (The pointer rests away from the notices: one resting on them holds them, as a reader's would.)
+  await page.mouse.move(1, 1);
   await page.getByTestId('editor-save').focus();
   await page.keyboard.press('Enter');
   await page.getByTestId('server-row-pgpw').waitFor({ timeout: 30_000 });
   assert.match(page.url(), /#\/servers$/);
   assert.match(await page.getByTestId('server-row-pgpw').innerText(), /password-protected test cluster/);
-  await page.getByTestId('toast-info').filter({ hasText: 'Server added' }).waitFor();
-  await shot(page, 'server-editor-saved-list');
+  const notices = page.getByTestId('toast-notices');
+  const added = notices.getByTestId('toast-info').filter({ hasText: 'Server added' });
+  await added.waitFor();
+  assert.match(await added.innerText(), new RegExp(`pgpw is written to ${path.join(home, 'conf.d', 'pgpw.conf')}`));
+  // Announced: it arrived in the polite live region that is always in the page.
+  assert.equal(await notices.getAttribute('role'), 'status');
+  assert.equal(await notices.getAttribute('aria-live'), 'polite');
+  await shot('server-editor-saved-list');
 
   // 5. On disk: the .conf holds no password; the secrets file is 0600 in a 0700 folder.
   const serverFile = path.join(home, 'conf.d', 'pgpw.conf');
@@ -166,6 +159,9 @@ test('add a server with a password, test it, save it, check it from the CLI; bac
   assert.match(checked.stdout, /\tPostgreSQL: OK/, `${checked.stdout}\n${checked.stderr}`);
   assert.match(checked.stdout, /\tPostgreSQL streaming: OK/, checked.stdout);
   assert.ok(!(checked.stdout + checked.stderr).includes(password));
+
+  // The notice has left by itself meanwhile (nothing else took it: no navigation, no click).
+  await added.waitFor({ state: 'detached', timeout: 30_000 });
 
   // 7. Edit: a password is stored (never shown) and used when kept. SSH with a locked key: refused
   // without its passphrase, OK with it and the pinned known_hosts. Save goes back to the server.
@@ -189,9 +185,17 @@ test('add a server with a password, test it, save it, check it from the CLI; bac
   await page.getByTestId('editor-input-sshKeyPassphrase').fill(passphrase);
   await runTest(page, 'ok');
   assert.match(await page.getByTestId('editor-step-ssh').innerText(), new RegExp(`logged in with ${lockedKey}; the host key matches ${sshd!.knownHostsFile}`));
-  await shot(page, 'server-editor-edit');
+  await shot('server-editor-edit');
   await page.getByTestId('editor-save').click();
   await page.getByTestId('view-server').waitFor();
+  // Its notice came with the move back to the server view and stays; Escape on it dismisses it, and the focus goes back.
+  const saved = notices.getByTestId('toast-info').filter({ hasText: 'Server saved' });
+  await saved.waitFor();
+  await saved.getByRole('button', { name: 'Dismiss: Server saved' }).focus();
+  assert.equal(await page.getByRole('region', { name: 'Notifications' }).getAttribute('data-paused'), 'true', 'a notice holding the focus stays');
+  await page.keyboard.press('Escape');
+  await saved.waitFor({ state: 'detached' });
+  assert.equal(await activeTestId(page), 'H1', 'the focus is back on the view, where it was');
   assert.match(readFileSync(serverFile, 'utf8'), new RegExp(`^ssh_command = ssh -p ${sshd!.port} -i ${lockedKey} -o UserKnownHostsFile=${sshd!.knownHostsFile} postgres@127\\.0\\.0\\.1$`, 'm'));
   assert.deepEqual(JSON.parse(readFileSync(secretsFile, 'utf8')).holds, ['password', 'sshKeyPassphrase']);
   for (const secret of [password, passphrase]) assert.ok(!readFileSync(serverFile, 'utf8').includes(secret));
@@ -221,7 +225,7 @@ test('add a server with a password, test it, save it, check it from the CLI; bac
   await page.keyboard.press('Tab');
   assert.equal(await activeTestId(page), `job-log-lines-${jobId}`);
   assert.match(await page.getByTestId(`job-log-lines-${jobId}`).innerText(), /starting backup \d{8}T\d{6} of server 'pgpw'/);
-  await shot(page, 'jobs-backup-running');
+  await shot('jobs-backup-running');
 
   // It follows: the last line, which arrives while the panel is open, is at the bottom of the list.
   await page.locator(`[data-testid="job-row-${jobId}"][data-job-state="succeeded"]`).waitFor({ timeout: 180_000 });
@@ -230,7 +234,7 @@ test('add a server with a password, test it, save it, check it from the CLI; bac
   const atEnd = await page.getByTestId(`job-log-lines-${jobId}`).evaluate((list) => list.scrollHeight - list.scrollTop - list.clientHeight <= 24);
   assert.equal(atEnd, true, 'the followed log shows its newest line');
   assert.match(await page.getByTestId(`job-rate-${jobId}`).innerText(), /^averaged [\d.]+ (KiB|MiB)\/s$/);
-  await shot(page, 'jobs-backup-done');
+  await shot('jobs-backup-done');
 
   // 9. The backup is in the server's table.
   await page.getByTestId('nav-servers').click();
@@ -251,7 +255,7 @@ test('add a server with a password, test it, save it, check it from the CLI; bac
   await page.keyboard.press('Enter');
   await page.locator(`[data-testid="job-row-${secondId}"][data-job-state="cancelled"]`).waitFor({ timeout: 60_000 });
   assert.match(await page.getByTestId(`job-row-${secondId}`).innerText(), /was cancelled/);
-  await shot(page, 'jobs-backup-cancelled');
+  await shot('jobs-backup-cancelled');
 
   // 11. No secret ever came back: not in a response, a pushed event, the page, or serve's output.
   await Promise.all(reading);
@@ -259,7 +263,7 @@ test('add a server with a password, test it, save it, check it from the CLI; bac
   for (const secret of [password, passphrase]) {
     assert.deepEqual(received.filter((body) => body.includes(secret)).map((body) => body.slice(0, 200)), []);
     assert.ok(!(await page.content()).includes(secret));
-    assert.ok(!serve!.output().includes(secret));
+    assert.ok(!app!.serve.output().includes(secret));
   }
-  assert.deepEqual(browser!.errors, [], 'no console errors');
+  assert.deepEqual(app!.browser.errors, [], 'no console errors');
 });

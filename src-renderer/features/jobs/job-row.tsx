@@ -10,10 +10,13 @@ import { useId, useLayoutEffect, useRef, type RefObject } from 'react';
 import { isTerminal, type JobSnapshot } from '../../../shared/domain/job';
 import type { JobId } from '../../../shared/domain/names';
 import { useBarkeep } from '../../app/store-context';
+import { JobCancelButton } from './job-cancel-button';
+import { JobError } from './job-error';
 import { formatClock, formatDuration } from './job-format';
 import { JobLogs } from './job-logs';
 import { JobProgress } from './job-progress';
 import { JobRate } from './job-rate';
+import { JobStateBadge } from './job-state-badge';
 
 interface JobRowProps {
   jobId: JobId;
@@ -26,8 +29,6 @@ interface JobRowProps {
 
 export function JobRow({ jobId, now, logsOpen, onToggleLogs, focusMemory }: JobRowProps) {
   const job = useBarkeep((state) => state.jobsById[jobId]);
-  const cancelling = useBarkeep((state) => state.cancellingJobIds[jobId] === true);
-  const cancelJob = useBarkeep((state) => state.cancelJob);
   const logsPanelId = useId();
   const row = useRef<HTMLLIElement>(null);
   useCarriedFocus(jobId, row, focusMemory);
@@ -43,10 +44,7 @@ export function JobRow({ jobId, now, logsOpen, onToggleLogs, focusMemory }: JobR
           {job.server !== null && <span className="mono job-server">{job.server}</span>}
         </div>
         <div className="job-status-line">
-          <span className={`badge job-state job-state-${job.state}`} data-testid={`job-state-${job.id}`}>
-            <span className="job-state-mark" aria-hidden="true" />
-            {job.state}
-          </span>
+          <JobStateBadge state={job.state} testId={`job-state-${job.id}`} />
           {job.phase !== '' && <span className="job-phase" data-testid={`job-phase-${job.id}`}>{job.phase}</span>}
           <span className="muted job-timing">{describeTiming(job, now)}</span>
           <span className="mono muted job-id">{job.id}</span>
@@ -55,27 +53,10 @@ export function JobRow({ jobId, now, logsOpen, onToggleLogs, focusMemory }: JobR
           <JobProgress job={job} />
           <JobRate job={job} now={now} />
         </div>
-        {job.error !== null && (
-          <div className="job-error" data-testid={`job-error-${job.id}`}>
-            <p>
-              {job.error.message} <code className="error-code">{job.error.code}</code>
-            </p>
-            {job.error.hint !== undefined && <p className="hint">{job.error.hint}</p>}
-          </div>
-        )}
+        {job.error !== null && <JobError error={job.error} testId={`job-error-${job.id}`} />}
       </div>
       <div className="job-actions">
-        {!finished && (
-          <button
-            type="button"
-            className="button button-small button-danger"
-            onClick={() => void cancelJob(job.id)}
-            disabled={cancelling}
-            data-testid={`job-cancel-${job.id}`}
-          >
-            {cancelling ? 'Cancelling…' : 'Cancel'}
-          </button>
-        )}
+        {!finished && <JobCancelButton jobId={job.id} testId={`job-cancel-${job.id}`} />}
         <button
           type="button"
           className="button button-small"

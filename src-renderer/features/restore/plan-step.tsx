@@ -2,25 +2,30 @@
  * Step 3 of the composer: the plan the engine made of the choices so far, as
  * `barkeep restore` would follow it: the backup it starts from, the WAL range,
  * the bytes to copy and the time it should take, its warnings; or its refusal,
- * in the engine's own words with the hint. A refetch keeps the last plan shown.
+ * in the engine's own words with the hint. While a new plan comes (from the
+ * first edit on, not only once it is asked for) the last one stays, marked
+ * "planning…".
  */
 import { useId } from 'react';
 import type { RestorePlanView } from '../../../shared/domain/restore';
 import { useBarkeep } from '../../app/store-context';
 import type { Problem } from '../../store/describe-error';
+import { selectPlanPending } from '../../store/restore-draft-slice';
 import { formatTimestamp } from '../backups/backup-format';
 import { formatBytes } from '../jobs/job-format';
 import { describeEstimate } from './restore-words';
 
 export function PlanStep() {
   const plan = useBarkeep((state) => state.restorePlan);
+  const pending = useBarkeep(selectPlanPending);
   const id = useId();
   const view = plan.status === 'loaded' || plan.status === 'loading' ? plan.value : null;
+  const planning = pending || plan.status === 'loading';
   return (
-    <section className="panel restore-step" aria-labelledby={`${id}-title`} aria-busy={plan.status === 'loading'} data-testid="restore-step-plan" data-plan-state={plan.status}>
+    <section className="panel restore-step" aria-labelledby={`${id}-title`} aria-busy={planning} data-testid="restore-step-plan" data-plan-state={plan.status}>
       <h2 id={`${id}-title`} className="step-title">
         <span className="step-number" aria-hidden="true">3</span>Plan
-        {plan.status === 'loading' && <span className="muted step-status">planning…</span>}
+        {planning && <span className="muted step-status">planning…</span>}
       </h2>
       {plan.status === 'incomplete' && <p className="muted" data-testid="plan-missing">{plan.missing}</p>}
       {plan.status === 'failed' && <Refusal problem={plan.problem} testId="plan-refusal" />}

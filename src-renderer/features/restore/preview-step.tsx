@@ -2,18 +2,32 @@
  * Step 5 of the composer: what will be written and how to do the same from a
  * terminal. The block Barkeep adds to postgresql.auto.conf (rendered by the
  * engine, line for line, for this plan and folder), the signal file, and the
- * equivalent `barkeep restore` command line, shell-quoted.
+ * equivalent `barkeep restore` command line, shell-quoted. While the plan of
+ * changed choices comes, the last preview stays, dimmed and marked busy.
  */
 import { useId } from 'react';
 import type { RestorePlanView } from '../../../shared/domain/restore';
 import { useBarkeep } from '../../app/store-context';
+import { selectCurrentPlan, selectPlanPending, selectShownPlan } from '../../store/restore-draft-slice';
 
 export function PreviewStep() {
-  const plan = useBarkeep((state) => (state.restorePlan.status === 'loaded' ? state.restorePlan.value : null));
+  const current = useBarkeep(selectCurrentPlan);
+  const pending = useBarkeep(selectPlanPending);
+  const shown = useBarkeep(selectShownPlan);
+  const plan = current ?? (pending ? shown : null);
   const id = useId();
   return (
-    <section className="panel restore-step" aria-labelledby={`${id}-title`} data-testid="restore-step-preview">
-      <h2 id={`${id}-title`} className="step-title"><span className="step-number" aria-hidden="true">5</span>Preview</h2>
+    <section
+      className="panel restore-step"
+      aria-labelledby={`${id}-title`}
+      aria-busy={current === null && plan !== null}
+      data-testid="restore-step-preview"
+      data-current={current !== null}
+    >
+      <h2 id={`${id}-title`} className="step-title">
+        <span className="step-number" aria-hidden="true">5</span>Preview
+        {current === null && plan !== null && <span className="muted step-status">updating…</span>}
+      </h2>
       {plan === null || plan.settings === null || plan.commandLine === null ? (
         <p className="muted" data-testid="preview-missing">
           {plan === null ? 'The recovery settings appear once there is a plan.' : 'The recovery settings appear once the destination is an empty or new folder.'}

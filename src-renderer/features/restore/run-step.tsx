@@ -1,76 +1,112 @@
 /**
  * Step 6 of the composer: run it. "Restore…" asks for a confirmation naming
  * the folder (and host) first; "Run as a drill instead" restores into a
- * temporary folder, starts and validates it, and removes it. While the job
- * runs: its phase, the progress bar and Cancel (jobs:cancel); then its result,
- * or the refusal or error as the engine words it.
+ * temporary folder, starts and validates it, and removes it. While a new plan
+ * comes the buttons stand on the last one; a click then waits for the plan of
+ * the choices shown, so what runs is always what the plan step shows. While
+ * the job runs: its panel (phase, progress, Cancel); then its result, or the
+ * refusal or error as the engine words it.
  */
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState, type RefObject } from 'react';
 import { isTerminal } from '../../../shared/domain/job';
-import { hrefFor } from '../../app/hash-route';
 import { ModalDialog } from '../../app/modal-dialog';
 import { useBarkeep } from '../../app/store-context';
+import { planKeyOf } from '../../store/restore-draft';
+import { selectCurrentPlan, selectPlanPending, selectRunBasis } from '../../store/restore-draft-slice';
 import { formatBytes } from '../jobs/job-format';
-import { JobProgress } from '../jobs/job-progress';
+import { JobPanel } from '../jobs/job-panel';
 import { Refusal } from './plan-step';
 import { RestoreResult } from './restore-result';
+import { destinationAccepted, runButtons, settleQueuedRun, type QueuedRun, type RunKind } from './run-readiness';
 
 export function RunStep() {
-  const plan = useBarkeep((state) => (state.restorePlan.status === 'loaded' ? state.restorePlan.value : null));
-  const draft = useBarkeep((state) => state.restoreDraft);
+  const current = useBarkeep(selectCurrentPlan);
+  const basis = useBarkeep(selectRunBasis);
+  const pending = useBarkeep(selectPlanPending);
+  const planKey = useBarkeep((state) => planKeyOf(state.restoreDraft));
+  const folder = useBarkeep((state) => state.restoreDraft.folder.trim());
   const run = useBarkeep((state) => state.restoreRun);
   const job = useBarkeep((state) => (state.restoreRun === null ? undefined : state.jobsById[state.restoreRun.jobId]));
   const starting = useBarkeep((state) => state.restoreStarting);
   const startProblem = useBarkeep((state) => state.restoreStartProblem);
   const startRestore = useBarkeep((state) => state.startRestore);
   const startDrill = useBarkeep((state) => state.startDrill);
+  const planRestore = useBarkeep((state) => state.planRestore);
   const [confirming, setConfirming] = useState(false);
+  const [queued, setQueued] = useState<QueuedRun | null>(null);
   const restoreButton = useRef<HTMLButtonElement>(null);
   const id = useId();
 
   const busy = starting !== null || (run !== null && (job === undefined || !isTerminal(job.state)));
-  const destinationOk = plan?.destination != null && plan.destination.state !== 'refused' && plan.settings !== null;
-  const canRestore = plan !== null && destinationOk && !busy;
-  const canDrill = plan !== null && !busy;
-  const host = plan?.destination?.state === 'unchecked' ? plan.destination.host : null;
+  const { canRestore, canDrill } = runButtons(basis, busy);
+  const host = current?.destination?.state === 'unchecked' ? current.destination.host : null;
+
+  const request = (kind: RunKind): void => {
+    if (current === null) {
+      if (planKey === null) return;
+      // The plan shown is of other choices: wait for theirs, and ask for it now rather than after the composer's pause.
+      setQueued({ kind, key: planKey });
+      void planRestore();
+    } else if (kind === 'restore') {
+      setConfirming(true);
+    } else {
+      void startDrill();
+    }
+  };
+  useEffect(() => {
+    if (queued === null) return;
+    const next = settleQueuedRun(queued, { key: planKey, current, pending });
+    if (next === 'wait') return;
+    setQueued(null);
+    if (next === 'go' && queued.kind === 'restore') setConfirming(true);
+    if (next === 'go' && queued.kind === 'drill') void startDrill();
+  }, [queued, planKey, current, pending, startDrill]);
+  // A confirmation is of the plan of the choices shown: it never outlives that plan.
+  useEffect(() => {
+    if (confirming && current === null) setConfirming(false);
+  }, [confirming, current]);
+
+  /** A Run button; it says when its run is starting, or when its click waits for the plan of the choices shown. */
+  const runButton = (kind: RunKind, label: string, enabled: boolean, className: string, ref?: RefObject<HTMLButtonElement | null>) => (
+    <button
+      ref={ref}
+      type="button"
+      className={className}
+      disabled={!enabled}
+      onClick={() => request(kind)}
+      data-testid={kind === 'restore' ? 'restore-run' : 'restore-drill'}
+      data-waiting={queued?.kind === kind ? 'plan' : undefined}
+    >
+      {starting === kind ? 'Starting…' : queued?.kind === kind ? 'Planning…' : label}
+    </button>
+  );
 
   return (
     <section className="panel restore-step run-step" aria-labelledby={`${id}-title`} data-testid="restore-step-run">
       <h2 id={`${id}-title`} className="step-title"><span className="step-number" aria-hidden="true">6</span>Run</h2>
       <div className="run-actions">
-        <button
-          ref={restoreButton}
-          type="button"
-          className="button button-primary"
-          disabled={!canRestore}
-          onClick={() => setConfirming(true)}
-          data-testid="restore-run"
-        >
-          {starting === 'restore' ? 'Starting…' : 'Restore…'}
-        </button>
-        <button type="button" className="button" disabled={!canDrill} onClick={() => void startDrill()} data-testid="restore-drill">
-          {starting === 'drill' ? 'Starting…' : 'Run as a drill instead'}
-        </button>
+        {runButton('restore', 'Restore…', canRestore, 'button button-primary', restoreButton)}
+        {runButton('drill', 'Run as a drill instead', canDrill, 'button')}
         <span className="muted run-explain">
-          {plan === null ? 'Both need a plan first.'
-            : !destinationOk ? 'A restore needs an empty or new destination folder; a drill needs none: it restores into a temporary folder, starts it, validates it and removes it.'
+          {basis === null ? 'Both need a plan first.'
+            : !destinationAccepted(basis) ? 'A restore needs an empty or new destination folder; a drill needs none: it restores into a temporary folder, starts it, validates it and removes it.'
               : 'A drill restores into a temporary folder instead, starts it, validates it and removes it.'}
         </span>
       </div>
-      {plan !== null && (
-        <details className="drill-command">
+      {basis !== null && (
+        <details className="drill-command" data-current={current !== null}>
           <summary>The drill from a terminal</summary>
-          <pre className="code-block command-line" data-testid="drill-command-line">{plan.drillCommandLine}</pre>
+          <pre className="code-block command-line" data-testid="drill-command-line" aria-busy={current === null}>{basis.drillCommandLine}</pre>
         </details>
       )}
       {startProblem !== null && <Refusal problem={startProblem} testId="run-refusal" />}
       {run !== null && job !== undefined && <RunProgress runKind={run.kind} />}
-      {confirming && plan !== null && (
-        <ModalDialog title={`Restore into ${draft.folder.trim()}?`} onClose={() => setConfirming(false)} testId="restore-confirm" fallbackFocus={() => restoreButton.current}>
+      {confirming && current !== null && (
+        <ModalDialog title={`Restore into ${folder}?`} onClose={() => setConfirming(false)} testId="restore-confirm" fallbackFocus={() => restoreButton.current}>
           <p>
-            Barkeep copies backup <span className="mono">{plan.backup.backupId}</span> ({formatBytes(plan.dataBytes)}) and {plan.wal.segments} WAL
-            file{plan.wal.segments === 1 ? '' : 's'} into <strong className="mono" data-testid="restore-confirm-dest">{draft.folder.trim()}</strong>
-            {host !== null && <> on <strong className="mono">{host}</strong></>}, and writes the recovery settings shown, to reach {plan.targetDescription}.
+            Barkeep copies backup <span className="mono">{current.backup.backupId}</span> ({formatBytes(current.dataBytes)}) and {current.wal.segments} WAL
+            file{current.wal.segments === 1 ? '' : 's'} into <strong className="mono" data-testid="restore-confirm-dest">{folder}</strong>
+            {host !== null && <> on <strong className="mono">{host}</strong></>}, and writes the recovery settings shown, to reach {current.targetDescription}.
           </p>
           <p className="hint">The folder must be empty or new: nothing in it is deleted. Recovery itself runs when you start the restored cluster.</p>
           <div className="modal-actions">
@@ -97,8 +133,6 @@ function RunProgress({ runKind }: { runKind: 'restore' | 'drill' }) {
   const run = useBarkeep((state) => state.restoreRun)!;
   const job = useBarkeep((state) => state.jobsById[run.jobId])!;
   const outcome = useBarkeep((state) => state.restoreOutcomes[run.jobId]);
-  const cancelling = useBarkeep((state) => state.cancellingJobIds[run.jobId] === true);
-  const cancelJob = useBarkeep((state) => state.cancelJob);
   const loadRestoreOutcome = useBarkeep((state) => state.loadRestoreOutcome);
   const clearRestoreRun = useBarkeep((state) => state.clearRestoreRun);
   const planRestore = useBarkeep((state) => state.planRestore);
@@ -109,36 +143,22 @@ function RunProgress({ runKind }: { runKind: 'restore' | 'drill' }) {
   }, [job.state, outcome, run.jobId, loadRestoreOutcome]);
   // A restore that wrote into the folder (or failed half way) changed what the destination check says: ask again.
   useEffect(() => {
-    if (finished) void planRestore();
+    if (finished) void planRestore({ afterRun: true });
   }, [finished, planRestore]);
 
   return (
-    <div className={`backup-job backup-job-${job.state} restore-job`} data-testid="restore-job" data-job-state={job.state} data-run-kind={runKind} role="status" aria-live="polite">
-      <div className="backup-job-line">
-        <strong>{job.title}</strong>
-        <span className={`badge job-state job-state-${job.state}`}>
-          <span className="job-state-mark" aria-hidden="true" />
-          {job.state}
-        </span>
-        <span className="backup-job-phase" data-testid="restore-job-phase">{job.phase}</span>
-        <span className="backup-job-links">
-          <a href={hrefFor('jobs')}>Open in Jobs</a>
-          {!finished && (
-            <button type="button" className="button button-small button-danger" onClick={() => void cancelJob(job.id)} disabled={cancelling} data-testid="restore-cancel">
-              {cancelling ? 'Cancelling…' : 'Cancel'}
-            </button>
-          )}
-          {finished && (
-            <button type="button" className="button button-small" onClick={clearRestoreRun} data-testid="restore-again">
-              Compose another
-            </button>
-          )}
-        </span>
-      </div>
-      <JobProgress job={job} />
-      {job.error !== null && <Refusal problem={{ title: 'The job failed', ...job.error }} testId="restore-job-error" />}
+    <JobPanel
+      job={job}
+      name="restore"
+      runKind={runKind}
+      finishedAction={
+        <button type="button" className="button button-small" onClick={clearRestoreRun} data-testid="restore-again">
+          Compose another
+        </button>
+      }
+    >
       {outcome?.status === 'failed' && <Refusal problem={outcome.problem} testId="restore-outcome-error" />}
       {outcome?.status === 'loaded' && <RestoreResult outcome={outcome.value} />}
-    </div>
+    </JobPanel>
   );
 }
