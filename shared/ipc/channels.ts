@@ -23,6 +23,7 @@ export const channelNames = [
   'backups:verify',
   'backups:keep',
   'wal:coverage',
+  'wal:restore-points',
   'disk:report',
   'disk:measure',
   'disk:history',

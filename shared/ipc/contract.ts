@@ -12,6 +12,7 @@ import { JobLogLine, JobSnapshot } from '../domain/job';
 import { CheckResult, ConfigWarning, ServerProbe, ServerSummary } from '../domain/server';
 import { ConnectionTestReport, RemovedServer, SaveServerResult, ServerEdit, ServerEditorState } from '../domain/server-editor';
 import { DrillRequest, RestoreOutcome, RestorePlanRequest, RestorePlanView, RestoreStartRequest } from '../domain/restore';
+import { RestorePoint } from '../domain/restore-point';
 import { WalCoverageView } from '../domain/wal-coverage';
 import { channelNames, isChannelName, type ChannelName } from './channels';
 
@@ -63,6 +64,8 @@ export const contract = {
   /** sets (full, standalone) or releases (null) the keep mark */
   'backups:keep': { input: BackupInput.extend({ target: KeepTarget.nullable() }).strict(), output: KeptBackup },
   'wal:coverage': { input: ServerInput, output: WalCoverageView },
+  /** the restore points found in the server's archived wal (pg_create_restore_point), newest last */
+  'wal:restore-points': { input: ServerInput, output: z.array(RestorePoint) },
   /** volumes read now (state, forecast) and each server's bytes from its newest usage sample: no walk of the stores */
   'disk:report': { input: NoInput, output: DiskReport },
   /** walks every server's store now (a hard-linked file counted once), records the samples, then reports; 'disk' is invalidated */

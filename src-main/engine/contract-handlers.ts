@@ -40,6 +40,7 @@ export function createHandlers(engine: Engine, transport: 'electron' | 'http', v
     'backups:verify': ({ server, backupId }) => ({ jobId: engine.startVerify(server, backupId).id }),
     'backups:keep': ({ server, backupId, target }) => engine.keepBackup(server, backupId, target),
     'wal:coverage': ({ server }) => engine.walCoverage(server),
+    'wal:restore-points': ({ server }) => engine.restorePoints(server),
     'disk:report': () => engine.diskReport(),
     'disk:measure': () => engine.measureDisk(),
     'disk:history': ({ server }) => engine.diskHistory(server),

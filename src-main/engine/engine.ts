@@ -11,6 +11,7 @@ import type { ServerName } from '../../shared/domain/names';
 import { EngineError, toErrorPayload } from '../../shared/errors';
 import { Catalog, type CheckResultRow } from './catalog/catalog';
 import { lastDrill } from './catalog/drill-queries';
+import { listRestorePoints } from './catalog/restore-point-queries';
 import { rebuildCatalog, type RebuildReport } from './catalog/rebuild';
 import { watchConfigFiles } from './config/config-watch';
 import { ensureHome } from './config/home';
@@ -28,6 +29,7 @@ import type { BackupDetail, BackupList, DeletedBackup, KeptBackup } from '../../
 import { BackupId } from '../../shared/domain/names';
 import type { CheckResult } from '../../shared/domain/server';
 import type { WalCoverageView } from '../../shared/domain/wal-coverage';
+import type { RestorePoint } from '../../shared/domain/restore-point';
 import { listBackupRows, showBackupDetail } from './backup/backup-rows';
 import { selectBackup } from './backup/backup-selector';
 import { deleteBackup } from './backup/delete-backup';
@@ -267,6 +269,11 @@ export class Engine {
 
   walCoverage(name: string): WalCoverageView {
     return buildWalCoverageView(this.catalog, this.server(name));
+  }
+
+  /** The restore points found in the server's archived WAL, newest last. */
+  restorePoints(name: string): RestorePoint[] {
+    return listRestorePoints(this.catalog, this.server(name).name);
   }
 
   /** Volumes read now, servers from their newest usage samples; no store is walked. */

@@ -114,7 +114,7 @@ test('--dry-run prints the plan and writes nothing', async () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /backup: +\d{8}T\d{6}/);
     assert.match(result.stdout, /wal: +\d+ segments 00000001[0-9A-F]{16} … 00000001[0-9A-F]{16}/);
-    assert.match(result.stdout, /WARNING: restore point 'before_m5' cannot be placed without decoding wal/);
+    assert.match(result.stdout, /target: +restore point 'before_m5' at lsn [0-9A-F]+\/[0-9A-F]+ on timeline 1, made /);
     assert.match(result.stdout, /dry run: .* nothing was written/);
     assert.ok(!existsSync(dest));
   } finally {

@@ -1,8 +1,9 @@
 /**
  * The WAL verbs, with Barman's names: put-wal (the receiving end of
  * archive_command), archive-wal (incoming/ into the archive), get-wal (for
- * restore_command), list-wals and switch-wal. put-wal and get-wal run once per
- * WAL file from PostgreSQL, so they read the configuration only, never the catalog.
+ * restore_command), list-wals and switch-wal; and list-restore-points (those
+ * found in the archived WAL). put-wal and get-wal run once per WAL file from
+ * PostgreSQL, so they read the configuration only, never the catalog.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -156,6 +157,35 @@ export const listWals: Verb = {
   },
 };
 
+export const listRestorePointsVerb: Verb = {
+  name: 'list-restore-points',
+  summary: 'show the restore points (pg_create_restore_point) found in the archived WAL',
+  usage: 'barkeep list-restore-points SERVER',
+  details: [
+    'Each segment is scanned for restore points as it is archived; `rebuild-catalog` scans every archived segment again',
+    '(WAL archived by an older Barkeep was not scanned). LSN is where the restore point record ends, as pg_create_restore_point()',
+    'returned it. A name may appear more than once: recovery to it (`restore --target-name`) stops at the first after the backup.',
+  ].join('\n'),
+  options: {},
+  positionals: { min: 1, max: 1 },
+  listing: true,
+  async run(ctx) {
+    const server = ctx.positionals[0]!;
+    const points = ctx.engine().restorePoints(server);
+    if (points.length === 0 && ctx.out.format !== 'json') {
+      ctx.out.line(`no restore points are known in the archived wal of server '${server}'`);
+      return 0;
+    }
+    ctx.out.table(points, [
+      { key: 'name', title: 'Name' },
+      { key: 'time', title: 'Time' },
+      { key: 'endLsn', title: 'LSN' },
+      { key: 'timeline', title: 'Timeline' },
+    ]);
+    return 0;
+  },
+};
+
 export const switchWalVerb: Verb = {
   name: 'switch-wal',
   summary: 'close the current WAL segment on the server, and optionally wait until it is archived',
@@ -190,7 +220,7 @@ export const switchWalVerb: Verb = {
   },
 };
 
-export const walVerbs: readonly Verb[] = [putWal, archiveWal, getWal, listWals, switchWalVerb];
+export const walVerbs: readonly Verb[] = [putWal, archiveWal, getWal, listWals, listRestorePointsVerb, switchWalVerb];
 
 /** The server's configuration without opening the catalog (put-wal and get-wal run once per WAL file). */
 function loadServerConfig(ctx: VerbContext): ServerConfig {

@@ -170,4 +170,22 @@ export const migrations: readonly Migration[] = [
     description: 'jobs record the process that runs them (pid@host), so a process starting up fails only the jobs of processes that are gone',
     sql: `ALTER TABLE jobs ADD COLUMN owner TEXT;`,
   },
+  {
+    version: 7,
+    description: 'restore points found in the archived WAL (pg_create_restore_point), with the segment that holds each, so retention can drop them with it',
+    sql: `
+      CREATE TABLE restore_points (
+        server       TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        timeline     INTEGER NOT NULL,
+        start_lsn    TEXT NOT NULL,
+        end_lsn      TEXT NOT NULL,
+        time         TEXT NOT NULL,
+        segment      TEXT NOT NULL,
+        PRIMARY KEY (server, timeline, start_lsn)
+      ) WITHOUT ROWID;
+      CREATE INDEX restore_points_by_name ON restore_points (server, name);
+      CREATE INDEX restore_points_by_segment ON restore_points (server, segment);
+    `,
+  },
 ];

@@ -7,6 +7,8 @@ import type { BackupInfo } from '../../../shared/domain/backup';
 import { BackupId, Lsn, ServerName } from '../../../shared/domain/names';
 import { writeBackupInfo } from '../store/backup-info-file';
 import { writeStoreIdentity } from '../store/identity-file';
+import { archiveWalBytes } from '../wal/archive-store';
+import { restorePointBody, SegmentWriter } from '../wal/wal-segment-fixture';
 import { Catalog } from './catalog';
 import { migrations } from './migrations';
 import { rebuildCatalog, timelineRow, walSegmentRow, type IndexedServer } from './rebuild';
@@ -70,7 +72,7 @@ function indexRows(file: string): Record<string, unknown[]> {
   const catalog = Catalog.open(file);
   try {
     const rows: Record<string, unknown[]> = {};
-    for (const table of ['servers', 'backups', 'wal_segments', 'timelines']) {
+    for (const table of ['servers', 'backups', 'wal_segments', 'timelines', 'restore_points']) {
       rows[table] = catalog.db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all();
     }
     return rows;
@@ -95,8 +97,42 @@ test('rebuild-catalog brings back the same rows after catalog.db is deleted', ()
     assert.equal(existsSync(file), false);
     const report = rebuildCatalog(file, servers);
 
-    assert.deepEqual(report, { servers: 2, backups: 4, walSegments: 3, timelines: 1, problems: [], movedAside: null });
+    assert.deepEqual(report, { servers: 2, backups: 4, walSegments: 3, timelines: 1, restorePoints: 0, problems: [], movedAside: null });
     assert.deepEqual(indexRows(file), before);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('restore points found as segments were archived come back from the segments themselves, compressed or not', () => {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'barkeep-rebuild-'));
+  try {
+    const file = path.join(home, 'catalog.db');
+    const main = storeOf(home, 'main');
+    const catalog = Catalog.open(file);
+    // 1 MiB segments 3, 4 and 5 (0/300000, 0/400000, 0/500000), each with a restore point right after the
+    // 40-byte long header (0x28), 98 bytes long: its aligned end is 0x90.
+    const archive = (segmentNumber: number, name: string, compression: 'none' | 'gzip' | 'zstd'): void => {
+      const writer = new SegmentWriter({ segmentNumber });
+      writer.append(0, 0x70, restorePointBody(name, BigInt(segmentNumber) * 1_000_000n));
+      archiveWalBytes({ server: 'main', walsDirectory: main.walsDirectory, errorsDirectory: main.errorsDirectory, compression },
+        `00000001000000000000000${segmentNumber}`, writer.bytes, catalog);
+    };
+    archive(3, 'before-change', 'gzip');
+    archive(4, 'before-change', 'zstd');
+    archive(5, 'gone-with-its-segment', 'none');
+    catalog.close();
+    const before = indexRows(file).restore_points;
+    assert.deepEqual(before, [
+      { server: 'main', name: 'before-change', timeline: 1, start_lsn: '0/300028', end_lsn: '0/300090', time: '2000-01-01T00:00:03.000000Z', segment: '000000010000000000000003' },
+      { server: 'main', name: 'before-change', timeline: 1, start_lsn: '0/400028', end_lsn: '0/400090', time: '2000-01-01T00:00:04.000000Z', segment: '000000010000000000000004' },
+      { server: 'main', name: 'gone-with-its-segment', timeline: 1, start_lsn: '0/500028', end_lsn: '0/500090', time: '2000-01-01T00:00:05.000000Z', segment: '000000010000000000000005' },
+    ]);
+
+    rmSync(path.join(main.walsDirectory, '0000000100000000', '000000010000000000000005'));
+    const report = rebuildCatalog(file, [main]);
+    assert.equal(report.restorePoints, 2);
+    assert.deepEqual(indexRows(file).restore_points, before.slice(0, 2));
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -1,15 +1,19 @@
 /**
  * Recreates the catalog's index tables (servers, backups, WAL segments,
- * timelines) from the store on disk, the source of truth. History tables (jobs,
- * checks, events) are kept when the old catalog can still be opened.
+ * timelines, restore points) from the store on disk, the source of truth.
+ * History tables (jobs, checks, events) are kept when the old catalog can
+ * still be opened.
  */
 import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readBackupInfo, listBackupInfoFiles } from '../store/backup-info-file';
 import { readStoreIdentity } from '../store/identity-file';
 import type { StorePaths } from '../store/layout';
+import type { RestorePoint } from '../../../shared/domain/restore-point';
+import { scanArchivedRestorePoints } from '../wal/restore-points';
 import { parseWalFileName, splitCompressionSuffix } from '../wal/segment-name';
 import { Catalog, type TimelineRow, type WalSegmentRow } from './catalog';
+import { recordRestorePoints } from './restore-point-queries';
 
 export interface IndexedServer extends StorePaths {
   name: string;
@@ -20,6 +24,8 @@ export interface RebuildReport {
   backups: number;
   walSegments: number;
   timelines: number;
+  /** found in the archived segments, each read (decompressed) and scanned */
+  restorePoints: number;
   problems: string[];
   /** set when the old catalog could not be opened and was moved aside */
   movedAside: string | null;
@@ -71,7 +77,7 @@ function indexWalArchive(catalog: Catalog, server: IndexedServer, report: Rebuil
   report.walSegments += rows.length;
 }
 
-function indexServer(catalog: Catalog, server: IndexedServer, report: RebuildReport): void {
+function indexServer(catalog: Catalog, server: IndexedServer, restorePoints: readonly RestorePoint[], report: RebuildReport): void {
   const identity = readStoreIdentity(server);
   catalog.upsertServerFacts({
     name: server.name,
@@ -93,10 +99,12 @@ function indexServer(catalog: Catalog, server: IndexedServer, report: RebuildRep
     }
   }
   indexWalArchive(catalog, server, report);
+  recordRestorePoints(catalog, server.name, restorePoints);
+  report.restorePoints += restorePoints.length;
 }
 
 export function rebuildCatalog(file: string, servers: readonly IndexedServer[]): RebuildReport {
-  const report: RebuildReport = { servers: 0, backups: 0, walSegments: 0, timelines: 0, problems: [], movedAside: null };
+  const report: RebuildReport = { servers: 0, backups: 0, walSegments: 0, timelines: 0, restorePoints: 0, problems: [], movedAside: null };
   let catalog: Catalog;
   try {
     catalog = Catalog.open(file);
@@ -108,9 +116,11 @@ export function rebuildCatalog(file: string, servers: readonly IndexedServer[]):
     catalog = Catalog.open(file);
   }
   try {
+    // Reading every archived segment takes long: done before the transaction, so the write lock is held briefly.
+    const restorePoints = servers.map((server) => scanArchivedRestorePoints(server.walsDirectory));
     catalog.db.transaction(() => {
-      for (const table of ['servers', 'backups', 'wal_segments', 'timelines']) catalog.db.exec(`DELETE FROM ${table}`);
-      for (const server of servers) indexServer(catalog, server, report);
+      for (const table of ['servers', 'backups', 'wal_segments', 'timelines', 'restore_points']) catalog.db.exec(`DELETE FROM ${table}`);
+      servers.forEach((server, index) => indexServer(catalog, server, restorePoints[index]!, report));
     })();
   } finally {
     catalog.close();

@@ -12,6 +12,7 @@ import {
   type WalTimelineCoverage, type WalTimelineStats,
 } from '../wal/wal-coverage';
 import type { Catalog } from './catalog';
+import { deleteRestorePointsOfSegments } from './restore-point-queries';
 
 export interface WalCoverage {
   server: string;
@@ -96,10 +97,11 @@ export function detectWalSegmentSize(catalog: Catalog, server: string, walsDirec
   return size >= 1024 * 1024 && (size & (size - 1)) === 0 ? size : defaultWalSegmentSize;
 }
 
-/** Drops the index rows of WAL segments removed from the archive (names without a compression suffix). */
+/** Drops the index rows of WAL segments removed from the archive (names without a compression suffix), and their restore points. */
 export function deleteWalSegmentRows(catalog: Catalog, server: string, names: readonly string[]): void {
   const remove = catalog.db.prepare('DELETE FROM wal_segments WHERE server = ? AND name = ?');
   catalog.db.transaction(() => {
     for (const name of names) remove.run(server, name);
+    deleteRestorePointsOfSegments(catalog, server, names);
   })();
 }

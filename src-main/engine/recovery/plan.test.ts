@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BackupInfo } from '../../../shared/domain/backup';
+import type { RestorePoint } from '../../../shared/domain/restore-point';
 import { BackupId, Lsn, ServerName } from '../../../shared/domain/names';
 import { EngineError } from '../../../shared/errors';
 import { formatLsn } from '../wal/lsn';
@@ -86,7 +87,63 @@ test('immediate stops at the backup end; xid and name take the newest backup and
   const xid = plan({ xid: '742' });
   assert.equal(xid.backup.backupId, '20261120T101000');
   assert.match(xid.warnings[0] ?? '', /transaction 742 cannot be placed without decoding wal/);
-  assert.match(plan({ name: 'before_m5' }).warnings[0] ?? '', /restore point 'before_m5'/);
+  const unknownName = plan({ name: 'before_m5' });
+  assert.equal(unknownName.backup.backupId, '20261120T101000');
+  assert.equal(unknownName.restorePoint, null);
+  assert.deepEqual(unknownName.warnings, ["no restore point named 'before_m5' is known in the archived wal of server 'main'; recovery will replay all wal if it is not found"]);
+});
+
+/** A restore point whose 98-byte record starts at `offset` in segment `segment`: it ends 104 bytes later (aligned to 8). */
+function restorePoint(name: string, segment: number, offset: number, timeline = 1): RestorePoint {
+  return {
+    name, time: `2026-11-20T10:${String(segment).padStart(2, '0')}:30.000000Z`, timeline,
+    startLsn: lsnIn(segment, offset), endLsn: lsnIn(segment, offset + 104), segment: segmentName(timeline, segment),
+  };
+}
+
+test('a known restore point picks the newest backup that ends before the one recovery from it would meet', () => {
+  // Backups: 100000 from 0/2000028 to 0/3000100, 101000 from 0/A000028 to 0/B000100.
+  const early = plan({ name: 'before-change' }, { restorePoints: [restorePoint('before-change', 0x06, 0x200), restorePoint('other', 0x0c, 0x200)] });
+  assert.equal(early.backup.backupId, '20261120T100000', 'the newer backup begins after it');
+  assert.deepEqual(early.restorePoint, restorePoint('before-change', 0x06, 0x200));
+  assert.equal(early.targetDescription, "restore point 'before-change' at lsn 0/6000268 on timeline 1, made 2026-11-20T10:06:30.000000Z");
+  assert.deepEqual(early.warnings, []);
+  assert.equal(early.walSegments.at(-1), segmentName(1, 0x14), 'all archived wal is still copied');
+
+  // The same name twice: from the newer backup recovery meets the second one first.
+  const daily = plan({ name: 'daily' }, { restorePoints: [restorePoint('daily', 0x06, 0x200), restorePoint('daily', 0x0c, 0x200)] });
+  assert.deepEqual([daily.backup.backupId, daily.restorePoint?.endLsn], ['20261120T101000', '0/C000268']);
+
+  // One made while the newer backup ran (after its start 0/A000028, before its end 0/B000100): only the older backup reaches it.
+  const during = plan({ name: 'during' }, { restorePoints: [restorePoint('during', 0x0a, 0x800)] });
+  assert.deepEqual([during.backup.backupId, during.restorePoint?.startLsn], ['20261120T100000', '0/A000800']);
+});
+
+test('a known restore point no backup can reach is refused, and so is an explicit backup that cannot reach it', () => {
+  assertRefused(() => plan({ name: 'old' }, { restorePoints: [restorePoint('old', 0x01, 0x100)] }), 'target-unreachable',
+    /^restore point 'old' cannot be reached from any backup of server 'main': .* \(known: lsn 0\/1000168 on timeline 1\)$/);
+  assertRefused(() => plan({ name: 'before-change' }, { restorePoints: [restorePoint('before-change', 0x06, 0x200)], backupSelector: '20261120T101000' }), 'target-unreachable',
+    /^restore point 'before-change' cannot be reached from backup 20261120T101000 of server 'main', which ended at lsn 0\/B000100: the known ones \(lsn 0\/6000268 on timeline 1\) are before its start$/);
+  assertRefused(() => plan({ name: 'during' }, { restorePoints: [restorePoint('during', 0x0a, 0x800)], backupSelector: '20261120T101000' }), 'target-unreachable',
+    /recovery from it would stop at the one at lsn 0\/A000868, before the backup is consistent$/);
+  // The older backup, chosen explicitly, reaches it.
+  assert.equal(plan({ name: 'during' }, { restorePoints: [restorePoint('during', 0x0a, 0x800)], backupSelector: '20261120T100000' }).restorePoint?.endLsn, '0/A000868');
+});
+
+test('only restore points on the target timeline\'s history count', () => {
+  // Timeline 2 branched off 1 at 0/8000000; backup 101000 (timeline 1, from 0/A000028) is not on its history.
+  const branched = makeArchive([[1, 0x02, 0x0c], [2, 0x08, 0x10]], [[2, [[1, '0/8000000']]]]);
+  const points = [restorePoint('before', 0x06, 0x200), restorePoint('abandoned', 0x09, 0x200), restorePoint('after', 0x0e, 0x200, 2)];
+  const before = plan({ name: 'before' }, { archive: branched, restorePoints: points });
+  assert.deepEqual([before.targetTimeline, before.backup.backupId, before.restorePoint?.endLsn], [2, '20261120T100000', '0/6000268']);
+  assert.equal(plan({ name: 'after' }, { archive: branched, restorePoints: points }).restorePoint?.timeline, 2);
+  // Made on timeline 1 after the switch: recovery to timeline 2 never replays it.
+  const abandoned = plan({ name: 'abandoned' }, { archive: branched, restorePoints: points });
+  assert.equal(abandoned.restorePoint, null);
+  assert.deepEqual(abandoned.warnings, [
+    "no restore point named 'abandoned' is known in the archived wal of server 'main' on the history of timeline 2 (only on timeline 1); recovery will replay all wal if it is not found",
+  ]);
+  assert.equal(plan({ name: 'abandoned', timeline: '1' }, { archive: branched, restorePoints: points }).restorePoint?.endLsn, '0/9000268');
 });
 
 test('an explicit backup that ends after the target is refused; an unknown one too', () => {

@@ -1,14 +1,18 @@
 /**
  * The restore planner: from a server's backups and a view of its WAL archive,
  * picks the backup, the target timeline and every WAL segment recovery needs
- * (across timeline switches), or refuses with the reason. Pure: the plan is the
- * object the CLI prints and the UI's restore composer shows; nothing is read here.
+ * (across timeline switches), or refuses with the reason; a restore point target
+ * is placed with the restore points found in the archived WAL, when known. Pure:
+ * the plan is the object the CLI prints and the UI's restore composer shows;
+ * nothing is read here.
  */
 import type { BackupInfo } from '../../../shared/domain/backup';
+import type { RestorePoint } from '../../../shared/domain/restore-point';
 import { EngineError } from '../../../shared/errors';
 import { formatLsn, formatSegmentName, historyFileName, parseLsn, segmentNumberOf } from '../wal/lsn';
 import { parseWalFileName } from '../wal/segment-name';
 import type { ServerHistory, TimelineSwitch } from '../wal/streaming/timeline-history';
+import { describeRestorePoint, placeRestorePoint, restorePointsOnHistory, unknownRestorePointWarning, type PlacedRestorePoint } from './restore-point-target';
 import { describeRecoveryTarget, type RecoveryTarget } from './target';
 import { defaultThroughputEstimate, type ThroughputEstimate } from './throughput-estimate';
 
@@ -34,6 +38,8 @@ export interface RestorePlan {
   target: RecoveryTarget;
   targetDescription: string;
   targetTimeline: number;
+  /** a restore point target known in the archived wal: the one recovery will stop at; null otherwise */
+  restorePoint: RestorePoint | null;
   /** segment names in replay order, each from the timeline recovery reads it on */
   walSegments: string[];
   historyFiles: string[];
@@ -57,6 +63,8 @@ export interface PlanRestoreInput {
   backupSelector: string | null;
   /** this machine's restore rate (throughput-estimate.ts); absent: the default estimate */
   throughput?: ThroughputEstimate;
+  /** with a restore point target, the restore points of that name found in the archived wal (any timeline); absent: none known */
+  restorePoints?: readonly RestorePoint[];
 }
 
 export function planRestore(input: PlanRestoreInput): RestorePlan {
@@ -78,8 +86,9 @@ export function planRestore(input: PlanRestoreInput): RestorePlan {
     throw new EngineError('target-unreachable', `backup ${explicit.backupId} is not on the history of timeline ${targetTimeline}`,
       'choose a backup taken on that timeline or one of its ancestors before the switch, or another --target-tli');
   }
+  const placed = placeNamedTarget(input, history, candidates, explicit !== null);
   const fitting = candidates.filter((backup) => endsBeforeTarget(backup, target));
-  const backup = fitting.at(-1);
+  const backup = placed?.backup ?? fitting.at(-1);
   if (!backup) throw refuseBeforeBackups(input.server, target, explicit ?? onHistory[0] ?? backups[0]!, explicit !== null);
 
   // 3. the WAL from the backup's begin to the target (or to the end of the archive), without gaps
@@ -89,11 +98,15 @@ export function planRestore(input: PlanRestoreInput): RestorePlan {
 
   // 4. sizes, warnings and the time it should take
   const warnings = collectWarnings(archive, target, walSegments);
+  if (target.kind === 'name' && placed === null) {
+    warnings.push(unknownRestorePointWarning(input.server, target.name, targetTimeline, input.restorePoints?.filter((point) => point.name === target.name) ?? []));
+  }
   const dataBytes = backup.sizeBytes;
   const walBytes = walSegments.length * archive.segmentSize;
   const throughput = input.throughput !== undefined && input.throughput.bytesPerSecond > 0 ? input.throughput : defaultThroughputEstimate();
   return {
-    server: input.server, backup, target, targetDescription: describeRecoveryTarget(target), targetTimeline,
+    server: input.server, backup, target, targetTimeline,
+    targetDescription: placed ? describeRestorePoint(placed.restorePoint) : describeRecoveryTarget(target), restorePoint: placed?.restorePoint ?? null,
     walSegments, historyFiles, dataBytes, walBytes, bytesToCopy: dataBytes + walBytes, warnings,
     throughputBytesPerSecond: throughput.bytesPerSecond, throughputSource: throughput.source, throughputBasis: throughput.basis,
     estimatedSeconds: Math.ceil((dataBytes + walBytes) / throughput.bytesPerSecond),
@@ -155,10 +168,22 @@ function isOnHistory(backup: BackupInfo, history: ServerHistory): boolean {
   return ended !== undefined && parseLsn(backup.endLsn!) <= ended.switchLsn;
 }
 
+/**
+ * A restore point target placed with the restore points of its name on the target timeline's history: the
+ * backup recovery reaches one from (refused when none does). Null for other targets, or when none is known
+ * there (wal archived before Barkeep scanned it): then it is planned as before, with a warning.
+ */
+function placeNamedTarget(input: PlanRestoreInput, history: ServerHistory, candidates: readonly BackupInfo[], explicit: boolean): PlacedRestorePoint | null {
+  const { target } = input;
+  if (target.kind !== 'name') return null;
+  const known = restorePointsOnHistory((input.restorePoints ?? []).filter((point) => point.name === target.name), history);
+  return known.length === 0 ? null : placeRestorePoint(input.server, target.name, candidates, known, explicit);
+}
+
 function endsBeforeTarget(backup: BackupInfo, target: RecoveryTarget): boolean {
   if (target.kind === 'time') return backup.endTime !== null && Date.parse(backup.endTime) < target.epochMs;
   if (target.kind === 'lsn') return parseLsn(backup.endLsn!) <= target.lsn;
-  // xid and restore point names cannot be placed without decoding WAL: any backup may precede them.
+  // An xid, or a restore point name the catalog does not know, cannot be placed without decoding WAL: any backup may precede it.
   return true;
 }
 
@@ -214,7 +239,7 @@ function listNeededSegments(server: string, archive: WalArchiveView, history: Se
 
 function collectWarnings(archive: WalArchiveView, target: RecoveryTarget, walSegments: readonly string[]): string[] {
   const warnings: string[] = [];
-  if (target.kind === 'xid' || target.kind === 'name') {
+  if (target.kind === 'xid') {
     warnings.push(`${describeRecoveryTarget(target)} cannot be placed without decoding wal: the newest backup was chosen and all archived wal after it is copied; recovery fails if the target is not in it`);
   }
   if (target.kind === 'time') {

@@ -1,7 +1,8 @@
 /**
  * One way to turn a restore request into engine work, shared by `barkeep
  * restore`, `barkeep drill` and the app's restore composer: the plan from the
- * catalog and the store's WAL archive (with this machine's measured copy rate),
+ * catalog and the store's WAL archive (with this machine's measured copy rate
+ * and the restore points found in the archived WAL),
  * the local-or-SSH restore runner with its checks-only dry run, and the drill
  * options. The doors parse their own input into these; nothing here prints.
  */
@@ -10,6 +11,7 @@ import type { DrillRequest, RestoreDestination, RestorePlanRequest, RestoreTarge
 import { EngineError } from '../../../shared/errors';
 import type { Catalog } from '../catalog/catalog';
 import { saveDrill } from '../catalog/drill-queries';
+import { findRestorePoints } from '../catalog/restore-point-queries';
 import type { GlobalConfig, ServerConfig } from '../config/load';
 import type { JobContext } from '../jobs/job-queue';
 import { findPostgresBinDir } from '../postgres/bin-dir';
@@ -28,8 +30,9 @@ export function planServerRestore(catalog: Catalog, server: ServerConfig, select
   const backups = catalog.listBackups(server.name);
   const segmentSizeHint = backups.find((backup) => backup.walSegmentSize)?.walSegmentSize ?? null;
   const throughput = estimateRestoreThroughput(readRestoreMeasurements(catalog, server.name, backups));
+  const restorePoints = target.kind === 'name' ? findRestorePoints(catalog, server.name, target.name) : [];
   return planRestore({
-    server: server.name, backups, archive: readWalArchiveView(server.walsDirectory, segmentSizeHint), target, backupSelector: selector, throughput,
+    server: server.name, backups, archive: readWalArchiveView(server.walsDirectory, segmentSizeHint), target, backupSelector: selector, throughput, restorePoints,
   });
 }
 

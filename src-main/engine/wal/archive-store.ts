@@ -1,7 +1,8 @@
 /**
  * The WAL archive of one server: stores a WAL file (segment, history or backup
  * label) durably and exactly once, whichever way it arrived (streaming or
- * archive_command), finds and reads archived files back, and indexes them.
+ * archive_command), finds and reads archived files back, and indexes them
+ * (with the restore points a new segment holds).
  * Same name + same bytes is a harmless duplicate; same name + other bytes is a
  * conflict that is kept in errors/ and refused loudly, never overwritten.
  */
@@ -12,6 +13,7 @@ import type { Catalog } from '../catalog/catalog';
 import { timelineRow, walSegmentRow } from '../catalog/rebuild';
 import { fsyncFolder, writeFileAtomic } from '../store/atomic-file';
 import { compressionSuffix, compressWal, decompressWal, type WalCompression } from './compression';
+import { indexSegmentRestorePoints } from './restore-points';
 import { parseWalFileName, walArchiveFolder } from './segment-name';
 
 export interface WalArchiveTarget {
@@ -83,15 +85,32 @@ export function archiveWalBytes(target: WalArchiveTarget, name: string, data: Bu
   ensureFolder(folder);
   const file = path.join(folder, `${name}${compressionSuffix(compression)}`);
   writeFileAtomic(file, compressWal(data, compression));
-  if (catalog) indexArchivedWal(catalog, target.server, file);
+  if (catalog) indexArchivedWal(catalog, target.server, file, data);
   return { outcome: 'stored', file };
 }
 
-export function indexArchivedWal(catalog: Catalog, server: string, file: string): void {
+/**
+ * Indexes an archived file: a segment's row and the restore points in its bytes (`data`, the uncompressed
+ * bytes when at hand; else read back from a file stored uncompressed), or a history file's timeline.
+ */
+export function indexArchivedWal(catalog: Catalog, server: string, file: string, data: Buffer | null = null): void {
   const segment = walSegmentRow(server, file);
-  if (segment) catalog.upsertWalSegments([segment]);
+  if (segment) {
+    catalog.upsertWalSegments([segment]);
+    const bytes = data ?? (segment.compression === null ? readBackQuietly(file) : null);
+    // A segment that cannot be scanned just holds no restore point: never a reason to fail archiving.
+    if (bytes) indexSegmentRestorePoints(catalog, server, path.dirname(path.dirname(file)), segment.name, bytes);
+  }
   const timeline = timelineRow(server, file);
   if (timeline) catalog.upsertTimeline(timeline);
+}
+
+function readBackQuietly(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
+  }
 }
 
 /** Keeps refused bytes for a person to look at; never overwrites an earlier one. */

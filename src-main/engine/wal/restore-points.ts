@@ -1,0 +1,88 @@
+/**
+ * The restore points of a server's archived WAL: found in a segment's bytes
+ * (wal-records.ts) as it is archived, or in every archived segment when the
+ * catalog is rebuilt, and recorded in the catalog with the segment holding
+ * each. Finding them never fails the caller: a file that cannot be read or
+ * scanned (not a whole segment, not WAL) simply holds none.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Lsn } from '../../../shared/domain/names';
+import type { RestorePoint } from '../../../shared/domain/restore-point';
+import type { Catalog } from '../catalog/catalog';
+import { recordRestorePoints } from '../catalog/restore-point-queries';
+import { decompressWal } from './compression';
+import { formatLsn, historyFileName, parseLsn } from './lsn';
+import { parseWalFileName, splitCompressionSuffix } from './segment-name';
+import { scanWalRestorePoints, type WalRestorePoint } from './wal-records';
+
+/** The restore points in the uncompressed bytes of archived segment `segmentName`; none when they cannot be scanned. */
+function findSegmentRestorePoints(walsDirectory: string, segmentName: string, bytes: Buffer): RestorePoint[] {
+  const parsed = parseWalFileName(segmentName);
+  if (parsed?.kind !== 'segment' || parsed.partial) return [];
+  let found: WalRestorePoint[];
+  try {
+    found = scanWalRestorePoints(bytes);
+  } catch {
+    return [];
+  }
+  return found.map((point) => ({
+    name: point.name,
+    time: point.time,
+    timeline: timelineOf(point, parsed.timeline, walsDirectory),
+    startLsn: Lsn.parse(formatLsn(point.startLsn)),
+    endLsn: Lsn.parse(formatLsn(point.endLsn)),
+    segment: segmentName,
+  }));
+}
+
+/** Records the restore points of a segment just archived; a failure leaves it without them and is not raised. */
+export function indexSegmentRestorePoints(catalog: Catalog, server: string, walsDirectory: string, segmentName: string, bytes: Buffer): void {
+  try {
+    recordRestorePoints(catalog, server, findSegmentRestorePoints(walsDirectory, segmentName, bytes));
+  } catch {
+    // The segment is archived and indexed already; its restore points come back with `rebuild-catalog`.
+  }
+}
+
+/** The restore points of every segment archived under `walsDirectory` (compressed ones decompressed), in file order. */
+export function scanArchivedRestorePoints(walsDirectory: string): RestorePoint[] {
+  if (!existsSync(walsDirectory)) return [];
+  const points: RestorePoint[] = [];
+  for (const folder of readdirSync(walsDirectory).filter((entry) => /^[0-9A-F]{16}$/.test(entry)).sort()) {
+    for (const file of readdirSync(path.join(walsDirectory, folder)).sort()) {
+      const { name, compression } = splitCompressionSuffix(file);
+      const parsed = parseWalFileName(name);
+      if (parsed?.kind !== 'segment' || parsed.partial) continue;
+      let bytes: Buffer;
+      try {
+        bytes = decompressWal(readFileSync(path.join(walsDirectory, folder, file)), compression);
+      } catch {
+        continue;
+      }
+      points.push(...findSegmentRestorePoints(walsDirectory, name, bytes));
+    }
+  }
+  return points;
+}
+
+/**
+ * The page header's timeline, except on the page where a segment's timeline began: PostgreSQL keeps the
+ * parent's page header there, so a record at or after the switch point (N.history) belongs to the new timeline.
+ */
+function timelineOf(point: WalRestorePoint, fileTimeline: number, walsDirectory: string): number {
+  if (point.timeline >= fileTimeline) return point.timeline;
+  const branchPoint = readBranchPoint(walsDirectory, fileTimeline);
+  return branchPoint !== null && point.startLsn >= branchPoint ? fileTimeline : point.timeline;
+}
+
+/** Where `timeline` branched off its parent: the switch point on the last line of its archived history file. */
+function readBranchPoint(walsDirectory: string, timeline: number): bigint | null {
+  try {
+    const lines = readFileSync(path.join(walsDirectory, historyFileName(timeline)), 'utf8').split('\n').filter((line) => /^\s*\d/.test(line));
+    const switchLsn = lines.at(-1)?.trim().split(/\s+/)[1];
+    return switchLsn === undefined ? null : parseLsn(switchLsn);
+  } catch {
+    return null;
+  }
+}

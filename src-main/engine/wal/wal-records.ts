@@ -1,0 +1,248 @@
+/**
+ * Reads the records of one complete WAL segment (PostgreSQL 13-18 page and
+ * record format) far enough to find its restore points: it jumps from record
+ * header to record header across pages, reads the bytes of XLOG_RESTORE_POINT
+ * records only, and keeps those whose CRC-32C is right. Pure: bytes in,
+ * restore points out; no I/O and no catalog (restore-points.ts records them).
+ */
+import { EngineError } from '../../../shared/errors';
+import { walLongHeaderBytes, walPageMagics } from './segment-header';
+
+/** A restore point record (pg_create_restore_point) found in a segment. */
+export interface WalRestorePoint {
+  name: string;
+  /** where its record starts */
+  startLsn: bigint;
+  /** where its record ends, aligned as PostgreSQL reports it: what pg_create_restore_point() returned */
+  endLsn: bigint;
+  /** rp_time, ISO 8601 UTC with microseconds */
+  time: string;
+  /** xlp_tli of the page the record starts on */
+  timeline: number;
+}
+
+// src/include/access/xlog_internal.h, xlogrecord.h, rmgrlist.h, pg_control.h
+const shortPageHeaderBytes = 24; // MAXALIGN(sizeof(XLogPageHeaderData))
+const recordHeaderBytes = 24; // sizeof(XLogRecord)
+const crcOffset = 20; // offsetof(XLogRecord, xl_crc)
+const xlpFirstIsContRecord = 0x0001;
+const xlpLongHeader = 0x0002;
+const xlpFirstIsOverwriteContRecord = 0x0008;
+const rmXlogId = 0;
+const xlogSwitch = 0x40;
+const xlogRestorePoint = 0x70;
+const blockIdDataShort = 255;
+const blockIdDataLong = 254;
+const blockIdOrigin = 253;
+const blockIdToplevelXid = 252;
+const restorePointNameBytes = 64; // MAXFNAMELEN
+const postgresEpochMicros = 946_684_800_000_000n; // 2000-01-01T00:00:00Z in microseconds since 1970
+
+const maxAlign = (offset: number): number => (offset + 7) & ~7;
+
+interface PageHeader {
+  info: number;
+  timeline: number;
+  remainingBytes: number;
+}
+
+/** Where a run of record bytes that starts at an offset ends, or why it cannot be followed. */
+type Walk = { end: number } | { stop: 'next-segment' } | { stop: 'broken'; resumeAt: number | null };
+
+/**
+ * The restore points whose records lie whole in `segment`. Throws 'wal-invalid'
+ * when the bytes are not a complete segment; inside one, the scan ends quietly
+ * at the end of the written WAL (a zero length, an XLOG_SWITCH, a page or record
+ * header that does not follow on), since what lies beyond is not WAL.
+ */
+export function scanWalRestorePoints(segment: Buffer): WalRestorePoint[] {
+  const layout = readSegmentLayout(segment);
+  const { blockSize, segmentSize, segmentStart } = layout;
+  const pageHeaderAt = (pageOffset: number): PageHeader | null => readPageHeader(segment, layout, pageOffset);
+
+  /**
+   * Follows the first `wanted` bytes of a record of `totalLength` bytes from `start`, over the short header of
+   * each page it continues on. A page that does not say it continues this record (xlp_rem_len) ends the walk.
+   */
+  const walk = (start: number, totalLength: number, wanted: number, collect?: Buffer[]): Walk => {
+    let position = start;
+    let consumed = 0;
+    for (;;) {
+      const pageEnd = position - (position % blockSize) + blockSize;
+      const here = Math.min(wanted - consumed, pageEnd - position);
+      collect?.push(segment.subarray(position, position + here));
+      consumed += here;
+      if (consumed === wanted) return { end: position + here };
+      if (pageEnd >= segmentSize) return { stop: 'next-segment' };
+      const page = pageHeaderAt(pageEnd);
+      if (page === null || (page.info & xlpFirstIsContRecord) === 0 || page.remainingBytes !== totalLength - consumed) {
+        // PostgreSQL 15+ marks a page whose first record replaced an aborted, never-finished one.
+        const resumeAt = page !== null && (page.info & xlpFirstIsOverwriteContRecord) !== 0 ? pageEnd + shortPageHeaderBytes : null;
+        return { stop: 'broken', resumeAt };
+      }
+      position = pageEnd + shortPageHeaderBytes;
+    }
+  };
+
+  // A segment never straddles a 4 GiB boundary: an LSN in it is its high half and a low half below 2^32.
+  const startHigh = Number(segmentStart >> 32n);
+  const startLow = Number(segmentStart & 0xffff_ffffn);
+  const points: WalRestorePoint[] = [];
+  let position = firstRecordOffset(segment, layout, pageHeaderAt);
+  let previous = -1; // where the previous record started in this segment; -1: not known
+  while (position !== null && position < segmentSize) {
+    if (position % blockSize === 0) {
+      const page = pageHeaderAt(position);
+      // A record was expected here; a page continuing one means the walk lost its way.
+      if (page === null || (page.info & xlpFirstIsContRecord) !== 0) break;
+      position += shortPageHeaderBytes;
+    }
+    const start = position;
+    const pageEnd = start - (start % blockSize) + blockSize;
+    // 8-byte alignment keeps xl_tot_len on the record's first page; the rest of the header may be on the next.
+    const totalLength = segment.readUInt32LE(start);
+    if (totalLength < recordHeaderBytes) break; // 0: the end of the written WAL
+    // Most records lie whole on one page: their header is read in place, without copying.
+    let [header, at] = [segment, start];
+    if (start + recordHeaderBytes > pageEnd) {
+      const parts: Buffer[] = [];
+      const headerWalk = walk(start, totalLength, recordHeaderBytes, parts);
+      if ('stop' in headerWalk) {
+        [position, previous] = [resumePosition(headerWalk), -1];
+        continue;
+      }
+      [header, at] = [Buffer.concat(parts), 0];
+    }
+    // xl_prev must name the record before: otherwise these are stale bytes of a recycled segment.
+    if (previous >= 0 && (header.readUInt32LE(at + 8) !== startLow + previous || header.readUInt32LE(at + 12) !== startHigh)) break;
+    const isXlog = header[at + 17] === rmXlogId;
+    const kind = header[at + 16]! & 0xf0;
+    const recordParts = isXlog && kind === xlogRestorePoint ? [] as Buffer[] : undefined;
+    let end = start + totalLength;
+    if (recordParts || end > pageEnd) {
+      const recordWalk = walk(start, totalLength, totalLength, recordParts);
+      if ('stop' in recordWalk) {
+        [position, previous] = [resumePosition(recordWalk), -1];
+        continue;
+      }
+      end = recordWalk.end;
+    }
+    if (recordParts) {
+      const point = readRestorePoint(Buffer.concat(recordParts));
+      const timeline = pageHeaderAt(start - (start % blockSize))!.timeline;
+      if (point) points.push({ ...point, startLsn: segmentStart + BigInt(start), endLsn: segmentStart + BigInt(maxAlign(end)), timeline });
+    }
+    if (isXlog && kind === xlogSwitch) break; // the rest of the segment is unused
+    previous = start;
+    position = maxAlign(end);
+  }
+  return points;
+}
+
+/**
+ * Where the scan goes on after a record it could not follow: nowhere when it continues into the next
+ * segment (it cannot be read from this one, so it is skipped: a restore point record is ~100 bytes and
+ * rarely the one) or when the WAL stops making sense; after the page header when PostgreSQL overwrote it.
+ */
+function resumePosition(walk: Exclude<Walk, { end: number }>): number | null {
+  return walk.stop === 'broken' ? walk.resumeAt : null;
+}
+
+interface SegmentLayout {
+  magic: number;
+  blockSize: number;
+  segmentSize: number;
+  segmentStart: bigint;
+}
+
+function readSegmentLayout(segment: Buffer): SegmentLayout {
+  const refuse = (problem: string): never => {
+    throw new EngineError('wal-invalid', `the wal segment cannot be scanned for records: ${problem}`, 'only a complete, uncompressed segment can be scanned');
+  };
+  if (segment.length < walLongHeaderBytes) refuse(`it has ${segment.length} bytes`);
+  const magic = segment.readUInt16LE(0);
+  if (!walPageMagics.has(magic)) refuse(`unknown page magic 0x${magic.toString(16)}`);
+  if ((segment.readUInt16LE(2) & xlpLongHeader) === 0) refuse('its first page has no long header');
+  const segmentSize = segment.readUInt32LE(32);
+  const blockSize = segment.readUInt32LE(36);
+  if (segmentSize !== segment.length) refuse(`it has ${segment.length} bytes, its header says ${segmentSize}`);
+  if (blockSize < 1024 || (blockSize & (blockSize - 1)) !== 0 || segmentSize % blockSize !== 0) refuse(`its header has an invalid block size ${blockSize}`);
+  return { magic, blockSize, segmentSize, segmentStart: segment.readBigUInt64LE(8) };
+}
+
+/** A page header that belongs here (the segment's magic, this page's address), or null. */
+function readPageHeader(segment: Buffer, layout: SegmentLayout, pageOffset: number): PageHeader | null {
+  if (segment.readUInt16LE(pageOffset) !== layout.magic) return null;
+  if (segment.readBigUInt64LE(pageOffset + 8) !== layout.segmentStart + BigInt(pageOffset)) return null;
+  const info = segment.readUInt16LE(pageOffset + 2);
+  if (((info & xlpLongHeader) !== 0) !== (pageOffset === 0)) return null;
+  return { info, timeline: segment.readUInt32LE(pageOffset + 4), remainingBytes: segment.readUInt32LE(pageOffset + 16) };
+}
+
+/**
+ * Where the first record that starts in this segment begins: after the rest of a record continued
+ * from the previous segment, which may itself span pages (as XLogFindNextRecord skips it).
+ */
+function firstRecordOffset(segment: Buffer, layout: SegmentLayout, pageHeaderAt: (offset: number) => PageHeader | null): number | null {
+  for (let page = 0; page < layout.segmentSize; page += layout.blockSize) {
+    const header = pageHeaderAt(page);
+    if (header === null) return null;
+    const headerBytes = page === 0 ? walLongHeaderBytes : shortPageHeaderBytes;
+    if ((header.info & xlpFirstIsContRecord) === 0) return page + headerBytes;
+    if (maxAlign(header.remainingBytes) < layout.blockSize - headerBytes) return page + headerBytes + maxAlign(header.remainingBytes);
+  }
+  return null;
+}
+
+/**
+ * The name and time of a whole XLOG_RESTORE_POINT record (header included), or null when its
+ * CRC-32C is wrong or its main data is not an xl_restore_point, so garbage never becomes one.
+ */
+function readRestorePoint(record: Buffer): { name: string; time: string } | null {
+  const stored = record.readUInt32LE(crcOffset);
+  if (crc32c(record.subarray(recordHeaderBytes), record.subarray(0, crcOffset)) !== stored) return null;
+  let offset = recordHeaderBytes;
+  let dataLength = -1;
+  while (offset < record.length && dataLength < 0) {
+    const blockId = record[offset]!;
+    if (blockId === blockIdDataShort && offset + 2 <= record.length) [dataLength, offset] = [record[offset + 1]!, offset + 2];
+    else if (blockId === blockIdDataLong && offset + 5 <= record.length) [dataLength, offset] = [record.readUInt32LE(offset + 1), offset + 5];
+    else if (blockId === blockIdOrigin) offset += 3;
+    else if (blockId === blockIdToplevelXid) offset += 5;
+    else return null; // a block reference: not the shape of a restore point
+  }
+  if (dataLength < 9 || offset + dataLength > record.length) return null;
+  const nameBytes = record.subarray(offset + 8, offset + Math.min(dataLength, 8 + restorePointNameBytes));
+  const end = nameBytes.indexOf(0);
+  if (end < 0) return null;
+  const time = formatPostgresTimestamp(record.readBigInt64LE(offset));
+  return time === null ? null : { name: nameBytes.subarray(0, end).toString('utf8'), time };
+}
+
+/** A TimestampTz (microseconds since 2000-01-01 UTC) as ISO 8601 with microseconds, or null outside the years 1-9999. */
+export function formatPostgresTimestamp(micros: bigint): string | null {
+  const unixMicros = micros + postgresEpochMicros;
+  const fraction = ((unixMicros % 1_000_000n) + 1_000_000n) % 1_000_000n;
+  const date = new Date(Number((unixMicros - fraction) / 1000n));
+  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999) return null;
+  return `${date.toISOString().slice(0, 19)}.${fraction.toString().padStart(6, '0')}Z`;
+}
+
+const crc32cTable = (() => {
+  const table = new Uint32Array(256);
+  for (let byte = 0; byte < 256; byte += 1) {
+    let crc = byte;
+    for (let bit = 0; bit < 8; bit += 1) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+    table[byte] = crc >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32C (Castagnoli, as PostgreSQL's pg_crc32c) of the parts one after the other. */
+export function crc32c(...parts: Uint8Array[]): number {
+  let crc = 0xffffffff;
+  for (const part of parts) {
+    for (let index = 0; index < part.length; index += 1) crc = crc32cTable[(crc ^ part[index]!) & 0xff]! ^ (crc >>> 8);
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
