@@ -103,7 +103,7 @@ test('an existing Barman configuration (barman.conf + barman.d) loads, with serv
 
   const rebuilt = await runBarkeep(['-c', barmanConf, '-f', 'json', 'rebuild-catalog']);
   assert.equal(rebuilt.code, 0, rebuilt.stderr);
-  assert.deepEqual(JSON.parse(rebuilt.stdout), { servers: 1, backups: 0, walSegments: 0, timelines: 0, problems: [], movedAside: null });
+  assert.deepEqual(JSON.parse(rebuilt.stdout), { servers: 1, backups: 0, walSegments: 0, timelines: 0, restorePoints: 0, problems: [], movedAside: null });
 });
 
 test('demo on a fresh home creates the sandbox, backs it up and proves a point-in-time drill matches', { timeout: 240_000 }, async () => {
