@@ -1,6 +1,7 @@
 /**
  * `rebuild-catalog`: recreates the catalog's index from the store's metadata
- * files (the source of truth) and reports what it found and what it skipped.
+ * files (the source of truth), restore points by reading every archived
+ * segment again, and reports what it found and what it skipped.
  */
 import type { Verb } from '../verb';
 
@@ -18,6 +19,7 @@ export const rebuildCatalogVerb: Verb = {
       ['backups', report.backups],
       ['wal segments', report.walSegments],
       ['timelines', report.timelines],
+      ['restore points', report.restorePoints],
       ['old catalog moved to', report.movedAside],
     ], report);
     for (const problem of report.problems) ctx.out.warn(problem);
