@@ -1,8 +1,8 @@
 /**
  * The contract's engine side on a real engine (a temporary home, its catalog
  * and store, no PostgreSQL): malformed input is refused at the boundary and
- * never reaches a handler, and the backup and WAL channels answer from what
- * the catalog and store hold; the disk channels report the real volume of the
+ * never reaches a handler, and the backup and WAL channels (restore points
+ * too) answer from what the catalog and store hold; the disk channels report the real volume of the
  * temporary home with usage samples written into the catalog.
  */
 import assert from 'node:assert/strict';
@@ -16,7 +16,9 @@ import { BackupId, ServerName } from '../../shared/domain/names';
 import type { ServerSummary } from '../../shared/domain/server';
 import type { Envelope } from '../../shared/ipc/envelope';
 import type { PushEvent } from '../../shared/ipc/events';
+import type { RestorePoint } from '../../shared/domain/restore-point';
 import { saveDrill } from './catalog/drill-queries';
+import { recordRestorePoints } from './catalog/restore-point-queries';
 import { writeServerConfig } from './config/write-server';
 import { createHandlers, dispatch, type Handlers } from './contract-handlers';
 import { saveUsageSample } from './disk/usage-history';
@@ -144,6 +146,31 @@ test('wal:coverage places the backups, the gap, and the spans a restore reaches'
   ]);
   assert.deepEqual((timeline.backups as Array<{ backupId: string; beginSegment: number; endSegment: number }>)
     .map((placed) => [placed.backupId, placed.beginSegment, placed.endSegment]), [['20261120T010000', 2, 3], ['20261121T010000', 5, 6]]);
+});
+
+test('wal:restore-points lists the server\'s restore points from the catalog, newest last, and refuses malformed input', async () => {
+  const made = (name: string, time: string, timeline: number, startLsn: string, endLsn: string, n: number): RestorePoint =>
+    ({ name, time, timeline, startLsn, endLsn, segment: `0000000${timeline}00000000000000${String(n).padStart(2, '0')}` }) as RestorePoint;
+  const beforeX = made('before-x', '2026-11-21T02:30:00.123456Z', 1, '0/3000028', '0/3000060', 3);
+  const nightlyOld = made('nightly', '2026-11-20T23:00:00.000000Z', 1, '0/2000100', '0/2000138', 2);
+  const nightlyNew = made('nightly', '2026-11-21T05:59:00.000000Z', 1, '0/50000A0', '0/50000D8', 5);
+  // Recorded out of order, as segments may be archived; another server's restore point is not main's.
+  recordRestorePoints(engine.catalog, 'main', [beforeX, nightlyNew]);
+  recordRestorePoints(engine.catalog, 'main', [nightlyOld]);
+  recordRestorePoints(engine.catalog, 'elsewhere', [made('theirs', '2026-11-21T03:00:00.000000Z', 1, '0/3000100', '0/3000138', 3)]);
+  calls.length = 0;
+  assert.deepEqual(valueOf<RestorePoint[]>(await call('wal:restore-points', { server: 'main' })), [nightlyOld, beforeX, nightlyNew]);
+  assert.deepEqual(calls, ['wal:restore-points']);
+
+  calls.length = 0;
+  for (const input of [undefined, {}, { server: '../etc' }, { server: 'main', name: 'nightly' }, { server: 42 }]) {
+    const error = errorOf(await call('wal:restore-points', input));
+    assert.equal(error.code, 'invalid-input', JSON.stringify(input));
+    assert.match(error.message, /'wal:restore-points'/);
+  }
+  assert.deepEqual(calls, [], 'no handler saw malformed input');
+  const unknown = errorOf(await call('wal:restore-points', { server: 'elsewhere' }));
+  assert.equal(unknown.code, 'server-unknown', 'a server that is not configured, whatever rows the catalog holds for it');
 });
 
 test('a kept backup cannot be deleted until released; an unknown id is backup-unknown; a delete frees its own bytes', async () => {

@@ -40,18 +40,26 @@ function invalidate(store: BarkeepStore, topic: InvalidateTopic, server: string 
   // The open server view refetches what the topic touched, when it is about that server (or every server).
   const forOpenServer = state.openServer !== null && (server === null || server === state.openServer);
   switch (topic) {
-    // A server's summary carries its health, backup count and last backup.
+    // A server's summary carries its health, backup count and last backup; app:info the configuration's warnings.
     case 'servers':
       void state.refreshServers();
+      void state.refreshInfo();
       return;
     case 'backups':
     case 'checks':
       void state.refreshServers();
       if (forOpenServer) state.refreshOpenServer([topic]);
       return;
-    case 'wal':
+    case 'wal': {
       if (forOpenServer) state.refreshOpenServer(['wal']);
+      // The restore composer's server: its timeline and the restore points found in its new WAL.
+      const composing = state.restoreDraft.server;
+      if (composing !== null && (server === null || server === composing)) {
+        void state.refreshRestorePoints(composing);
+        if (composing !== state.openServer) void state.refreshCoverage(composing);
+      }
       return;
+    }
     case 'jobs':
       void state.refreshJobs();
       return;

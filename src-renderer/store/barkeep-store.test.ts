@@ -131,7 +131,40 @@ test('a restored connection after boot refetches what events may have missed', a
   door.setConnection('reconnecting');
   door.setConnection('live');
   await settle();
-  assert.deepEqual(door.calls.sort(), ['disk:report', 'jobs:list', 'servers:list']);
+  assert.deepEqual(door.calls.sort(), ['app:info', 'disk:report', 'jobs:list', 'servers:list']);
+});
+
+test('configuration warnings follow servers invalidations; a new set shows again after the last was dismissed', async () => {
+  const broken = { file: '/tmp/home/conf.d/main.conf', line: 0, option: '(not reloaded)', message: "unable to load '/tmp/home/conf.d/main.conf'" };
+  const doubtful = { file: '/tmp/home/barkeep.conf', line: 4, option: 'colour', message: 'unknown option' };
+  let warnings = [doubtful];
+  const door = memoryDoor({ 'app:info': () => ({ ...info, warnings }), 'servers:list': () => [], 'jobs:list': () => [], 'disk:report': () => diskReport('ok') });
+  const state = () => door.store.getState();
+  await state().boot();
+  await settle();
+  assert.deepEqual(state().info?.warnings, [doubtful]);
+  state().dismissWarnings();
+
+  // The same set again (another reload that changed nothing it warns about): still dismissed.
+  door.push({ kind: 'invalidate', topic: 'servers', server: null });
+  await settle();
+  assert.equal(state().warningsDismissed, true);
+
+  // A file that no longer loads comes first: a new set, shown although the last one was dismissed.
+  warnings = [broken, doubtful];
+  door.push({ kind: 'invalidate', topic: 'servers', server: null });
+  await settle();
+  assert.deepEqual(state().info?.warnings.map((warning) => warning.option), ['(not reloaded)', 'colour']);
+  assert.equal(state().warningsDismissed, false);
+
+  // Fixed: the old set alone again is a change too, so it shows once more.
+  state().dismissWarnings();
+  warnings = [doubtful];
+  door.push({ kind: 'invalidate', topic: 'servers', server: null });
+  await settle();
+  assert.deepEqual(state().info?.warnings, [doubtful]);
+  assert.equal(state().warningsDismissed, false);
+  assert.deepEqual(state().toasts, []);
 });
 
 test('job events upsert snapshots and extend the logs of an opened job', async () => {
@@ -269,6 +302,50 @@ test('a refused delete comes back for the dialog, not as a toast; a failed refet
   assert.equal(held?.status, 'failed');
   assert.equal(held?.status === 'failed' && held.problem.message, 'catalog is locked');
   assert.equal(held?.value?.minimumRedundancy, 1, 'the last good table stays shown');
+});
+
+const restorePoint = (name: string, time: string, endLsn: string) => ({ name, time, timeline: 1, startLsn: endLsn, endLsn, segment: '000000010000000000000003' });
+
+test('the composer\'s server reads its restore points, and again on wal invalidations for it (or every server) only', async () => {
+  let points = [restorePoint('before-x', '2026-11-24T03:10:00.000000Z', '0/3000060')];
+  let fails = false;
+  const door = memoryDoor({
+    'wal:restore-points': (input) => {
+      assert.deepEqual(input, { server: 'main' });
+      if (fails) throw { code: 'catalog-failed', message: 'catalog is locked' } satisfies ErrorPayload;
+      return points;
+    },
+    'wal:coverage': () => emptyCoverage,
+  });
+  const state = () => door.store.getState();
+  const callsAfter = async (event: PushEvent): Promise<string[]> => {
+    door.calls.length = 0;
+    door.push(event);
+    await settle();
+    return [...door.calls].sort();
+  };
+  // Nothing is being composed: a wal invalidation reads nothing.
+  assert.deepEqual(await callsAfter({ kind: 'invalidate', topic: 'wal', server: 'main' as ServerSummary['name'] }), []);
+
+  state().updateRestoreDraft({ server: 'main' });
+  await state().refreshRestorePoints('main');
+  assert.deepEqual(state().restorePoints['main']?.value?.map((point) => point.name), ['before-x']);
+
+  points = [...points, restorePoint('after-y', '2026-11-24T03:20:00.000000Z', '0/4000060')];
+  assert.deepEqual(await callsAfter({ kind: 'invalidate', topic: 'wal', server: 'other' as ServerSummary['name'] }), []);
+  // Its timeline's coverage follows too (the composer's server is not the open server view here).
+  assert.deepEqual(await callsAfter({ kind: 'invalidate', topic: 'wal', server: 'main' as ServerSummary['name'] }), ['wal:coverage', 'wal:restore-points']);
+  assert.deepEqual(state().restorePoints['main']?.value?.map((point) => point.name), ['before-x', 'after-y']);
+  assert.deepEqual(await callsAfter({ kind: 'invalidate', topic: 'wal', server: null }), ['wal:coverage', 'wal:restore-points']);
+
+  // A failed refetch keeps the last list, inline, without a toast.
+  fails = true;
+  await callsAfter({ kind: 'invalidate', topic: 'wal', server: 'main' as ServerSummary['name'] });
+  const held = state().restorePoints['main'];
+  assert.equal(held?.status, 'failed');
+  assert.equal(held?.status === 'failed' && held.problem.message, 'catalog is locked');
+  assert.equal(held?.value?.length, 2, 'the last list stays shown');
+  assert.deepEqual(state().toasts, []);
 });
 
 const volume = {

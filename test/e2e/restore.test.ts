@@ -9,7 +9,9 @@
 // shell with --dry-run, makes the same plan), run it through the confirmation,
 // see the result, start the restored cluster and find exactly the markers
 // before the target; then a drill from the composer with its validation rows,
-// and the same target restored over SSH (a private sshd) into a folder there.
+// and the same target restored over SSH (a private sshd) into a folder there;
+// last, a restore point made between the markers, picked from the composer's
+// list from the keyboard, named by the plan and marked on the timeline.
 // Keyboard paths throughout; fails on any console error; screenshots saved.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -153,6 +155,8 @@ test('a server added in the editor, its check, backup, markers, a point-in-time 
   await sandboxPsql('create table markers (id int primary key, note text not null)');
   await sandboxPsql("insert into markers values (1, 'm1')");
   await sandboxPsql("insert into markers values (2, 'm2')");
+  // A restore point after marker 2: the WAL holding it is archived with the markers' below.
+  const restorePointLsn = await sandboxPsql("select pg_create_restore_point('before-x')");
   await sleep(1500);
   const between = Date.parse(await sandboxPsql(`select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`));
   await sleep(1500);
@@ -401,6 +405,28 @@ test('a server added in the editor, its check, backup, markers, a point-in-time 
   assert.match(remoteAutoConf, /^recovery_target_time = '.*'$/m);
   assert.ok(readFileSync(path.join(remoteDest, 'recovery.signal'), 'utf8') === '');
   await shot('10-remote-restored');
+
+  // A restore point: the composer lists the one found in the archived WAL, newest first, with its time and LSN.
+  await page.getByTestId('restore-again').click();
+  await page.getByTestId('target-kind-name').check();
+  const knownPoints = page.getByTestId('target-restore-points');
+  const listed = knownPoints.locator('option', { hasText: 'before-x' });
+  await listed.waitFor({ state: 'attached', timeout: 30_000 });
+  assert.match(await listed.innerText(), new RegExp(`^before-x — \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d — LSN ${restorePointLsn}$`));
+  // Picked from the keyboard: the first one under the prompt is the newest, the only one here; it fills the name.
+  await knownPoints.focus();
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.getByTestId('target-name').inputValue(), 'before-x');
+  await page.waitForFunction((lsn) => (document.querySelector('[data-testid="plan-target"]')?.textContent ?? '').includes(`restore point 'before-x' at lsn ${lsn}`),
+    restorePointLsn, { timeout: 30_000 });
+  assert.equal(await page.getByTestId('plan-backup').innerText(), backupId);
+  // Its mark on the timeline, named for assistive technology, is the chosen one.
+  const mark = page.locator('[data-testid^="timeline-restore-point-"][data-name="before-x"]');
+  assert.equal(await mark.count(), 1);
+  assert.equal(await mark.getAttribute('data-chosen'), 'true');
+  assert.match((await mark.getAttribute('aria-label')) ?? '', new RegExp(`^restore point 'before-x', made .*, LSN ${restorePointLsn} \\(the target\\)`));
+  await mark.focus();
+  await shot('11-restore-point');
 
   assert.deepEqual(app!.browser.errors, [], 'no console errors');
 });

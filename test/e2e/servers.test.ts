@@ -2,8 +2,13 @@
 // home shows the empty state, the sandbox is created from the UI (a real
 // initdb + pg_ctl), and the servers list then shows it with what the engine
 // learnt from PostgreSQL. Screenshots of every view go to test-results/.
+// Then a conf.d file broken by hand while serve runs: the configuration
+// warnings notice names it, shows again for a new breakage after a dismissal,
+// and leaves once the file is gone.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { startE2eApp, type E2eApp } from '../support/e2e-app';
 
 let app: E2eApp | undefined;
@@ -55,6 +60,37 @@ test('a fresh home offers the sandbox; creating it shows the server with its Pos
   const sandboxJob = page.locator('[data-testid^="job-row-"]').filter({ hasText: /create the sandbox/i }).first();
   await sandboxJob.waitFor();
   assert.match(await sandboxJob.innerText(), /succeeded/i);
+
+  assert.deepEqual(app!.browser.errors, [], 'no console errors');
+});
+
+test('a conf.d file broken by hand while serve runs shows as the first configuration warning, and leaves when it is gone', { timeout: 120_000 }, async () => {
+  const { page, home, shot } = app!;
+  await page.getByTestId('nav-servers').click();
+  await page.getByTestId('server-row-sandbox').waitFor();
+  const notice = page.getByTestId('config-warnings');
+  assert.equal(await notice.count(), 0, 'no warning before');
+
+  const broken = path.join(home, 'conf.d', 'broken.conf');
+  writeFileSync(broken, '[broken]\nconninfo = host=127.0.0.1 port=1 user=postgres\nparallel_jobs = many\n');
+  await notice.waitFor({ timeout: 30_000 });
+  const first = notice.locator('li').first();
+  assert.match(await first.innerText(), new RegExp(`^${broken.replace(/[.]/g, '\\.')}:3 \\(not reloaded\\) .*parallel_jobs.*stays in force`));
+  await shot('servers-config-not-reloaded');
+
+  // Dismissed, it stays away while the same warnings stand; a new breakage is a new set and shows again.
+  await notice.getByRole('button', { name: 'Dismiss' }).click();
+  await notice.waitFor({ state: 'detached' });
+  writeFileSync(broken, '[broken]\nconninfo = host=127.0.0.1 port=1 user=postgres\nbackup_method = postgres\nparallel_jobs = lots\n');
+  await notice.waitFor({ timeout: 30_000 });
+  assert.match(await notice.locator('li').first().innerText(), /:4 \(not reloaded\) .*parallel_jobs/);
+
+  // Gone: the configuration loads again, and the notice leaves; the sandbox was in force all along.
+  rmSync(broken);
+  await notice.waitFor({ state: 'detached', timeout: 30_000 });
+  await page.getByTestId('server-row-sandbox').waitFor();
+  assert.equal(await page.getByTestId('server-row-broken').count(), 0);
+  await shot('servers-config-reloaded');
 
   assert.deepEqual(app!.browser.errors, [], 'no console errors');
 });

@@ -1,7 +1,8 @@
 /**
  * Step 1 of the composer: which server to restore. Choosing one reads its
- * backups and WAL coverage (for the backup list and the timeline) and forgets
- * choices that belonged to the previous server.
+ * backups, WAL coverage and restore points (for the backup list, the timeline
+ * and the restore point list) and forgets choices that belonged to the
+ * previous server.
  */
 import { useEffect, useId } from 'react';
 import { useBarkeep } from '../../app/store-context';
@@ -15,6 +16,7 @@ export function ServerStep() {
   const updateRestoreDraft = useBarkeep((state) => state.updateRestoreDraft);
   const refreshCoverage = useBarkeep((state) => state.refreshCoverage);
   const refreshBackups = useBarkeep((state) => state.refreshBackups);
+  const refreshRestorePoints = useBarkeep((state) => state.refreshRestorePoints);
   const summary = servers.find((candidate) => candidate.name === server);
   const now = useNow();
   const id = useId();
@@ -28,7 +30,8 @@ export function ServerStep() {
     if (server === null) return;
     void refreshCoverage(server);
     void refreshBackups(server);
-  }, [server, refreshCoverage, refreshBackups]);
+    void refreshRestorePoints(server);
+  }, [server, refreshCoverage, refreshBackups, refreshRestorePoints]);
 
   return (
     <section className="panel restore-step" aria-labelledby={`${id}-title`} data-testid="restore-step-server">

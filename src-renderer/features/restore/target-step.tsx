@@ -1,16 +1,20 @@
 /**
  * Step 2 of the composer: where recovery stops. The latest archived WAL, a
  * point in time (on the timeline of the recoverable window or typed to the
- * second), a transaction id, an LSN, a restore point, or the end of the backup;
- * then which backup (or let the planner choose), which timeline, and what
- * PostgreSQL does at the target.
+ * second), a transaction id, an LSN, a restore point (picked from those found
+ * in the archived WAL, on the timeline too, or typed), or the end of the
+ * backup; then which backup (or let the planner choose), which timeline, and
+ * what PostgreSQL does at the target.
  */
 import { useId } from 'react';
 import type { RestoreAction, RestoreTargetKind } from '../../../shared/domain/restore';
+import type { RestorePoint } from '../../../shared/domain/restore-point';
 import { useBarkeep } from '../../app/store-context';
 import { formatTimestamp } from '../backups/backup-format';
 import { localInputOf, takesExclusive } from '../../store/restore-draft';
 import { RecoveryTimeline } from './recovery-timeline';
+import { markRestorePoints, restorePointTimes } from './restore-point-marks';
+import { RestorePointField } from './restore-point-field';
 import { layoutTimeWindow } from './time-window';
 
 const kinds: ReadonlyArray<{ kind: RestoreTargetKind; label: string; detail: string }> = [
@@ -33,8 +37,12 @@ export function TargetStep() {
   const update = useBarkeep((state) => state.updateRestoreDraft);
   const coverage = useBarkeep((state) => (draft.server === null ? null : state.coverages[draft.server]?.value ?? null));
   const backupList = useBarkeep((state) => (draft.server === null ? null : state.backupLists[draft.server]?.value ?? null));
+  const knownRestorePoints = useBarkeep((state) => (draft.server === null ? null : state.restorePoints[draft.server] ?? null));
   const id = useId();
-  const timeWindow = coverage === null ? null : layoutTimeWindow(coverage);
+  const restorePoints = knownRestorePoints?.value ?? [];
+  const timeWindow = coverage === null ? null : layoutTimeWindow(coverage, restorePointTimes(restorePoints));
+  const restorePointMarks = timeWindow === null ? [] : markRestorePoints(timeWindow, restorePoints, draft.targetKind === 'name' ? draft.name : null);
+  const chooseRestorePoint = (point: RestorePoint): void => update({ targetKind: 'name', name: point.name });
   const completeBackups = (backupList?.rows ?? []).filter((row) => row.status === 'DONE');
 
   const chooseKind = (kind: RestoreTargetKind): void => {
@@ -60,7 +68,10 @@ export function TargetStep() {
       {draft.targetKind === 'time' && (
         <div className="target-detail" data-testid="target-time-detail">
           {timeWindow !== null ? (
-            <RecoveryTimeline timeWindow={timeWindow} value={draft.time} onPick={(at) => update({ time: localInputOf(at) })} />
+            <RecoveryTimeline
+              timeWindow={timeWindow} value={draft.time} onPick={(at) => update({ time: localInputOf(at) })}
+              restorePoints={restorePointMarks} onChooseRestorePoint={chooseRestorePoint}
+            />
           ) : (
             <p className="muted">{coverage === null ? 'Reading the WAL coverage…' : 'Nothing is archived for this server yet: there is no window to draw.'}</p>
           )}
@@ -94,11 +105,10 @@ export function TargetStep() {
         </div>
       )}
       {draft.targetKind === 'name' && (
-        <div className="field-row target-detail">
-          <label htmlFor={`${id}-name`}>Restore point</label>
-          <input id={`${id}-name`} className="mono" value={draft.name} maxLength={63} onChange={(event) => update({ name: event.target.value })} data-testid="target-name" />
-          <span className="muted">the name given to pg_create_restore_point()</span>
-        </div>
+        <>
+          <RestorePointField name={draft.name} known={knownRestorePoints} onName={(name) => update({ name })} />
+          {timeWindow !== null && <RecoveryTimeline timeWindow={timeWindow} value="" restorePoints={restorePointMarks} onChooseRestorePoint={chooseRestorePoint} />}
+        </>
       )}
       {takesExclusive(draft.targetKind) && (
         <label className="choice choice-inline">

@@ -34,8 +34,11 @@ export interface TimeWindow {
   latest: number | null;
 }
 
-/** Null when there is no backup and no archived WAL to draw. */
-export function layoutTimeWindow(coverage: WalCoverageView): TimeWindow | null {
+/**
+ * Null when there is no backup and no archived WAL to draw. `alsoShow`: other
+ * instants the axis must reach (the restore points' times), ms.
+ */
+export function layoutTimeWindow(coverage: WalCoverageView, alsoShow: readonly number[] = []): TimeWindow | null {
   const backups: WindowBackup[] = coverage.timelines.flatMap((timeline) => timeline.backups.map((backup) => ({
     backupId: backup.backupId, timeline: timeline.timeline, begin: Date.parse(backup.beginTime), end: backup.endTime === null ? null : Date.parse(backup.endTime),
   }))).filter((backup) => !Number.isNaN(backup.begin)).sort((a, b) => a.begin - b.begin);
@@ -58,6 +61,7 @@ export function layoutTimeWindow(coverage: WalCoverageView): TimeWindow | null {
   const arrivals = coverage.timelines.map((timeline) => timeline.archive?.lastArrivalAt).filter((at): at is string => at != null).map(Date.parse);
   const points = [...backups.flatMap((backup) => (backup.end === null ? [backup.begin] : [backup.begin, backup.end])), ...arrivals];
   if (points.length === 0) return null;
+  points.push(...alsoShow.filter((at) => !Number.isNaN(at)));
   const low = Math.min(...points);
   const high = Math.max(...points);
   // A little room at both ends, so the first backup and the last arrival are not drawn on the frame.

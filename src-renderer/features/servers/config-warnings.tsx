@@ -1,6 +1,7 @@
 /**
  * The notice listing problems app:info found in the configuration files
- * (file, line, option, message). Dismissing hides it for this session only.
+ * (file, line, option, message); it follows edits of the files, a file that
+ * no longer loads first. Dismissing hides it until the set of warnings changes.
  */
 import { useBarkeep } from '../../app/store-context';
 
