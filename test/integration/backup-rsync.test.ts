@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EngineError } from '../../shared/errors';
@@ -220,6 +220,27 @@ describe('backup method rsync', () => {
     assert.ok(own < total * 0.1, `own bytes ${own} of ${total}`);
     assert.ok(result.bytesTransferred < first.result.bytesTransferred * 0.1, `${result.bytesTransferred} bytes on the wire`);
     assert.match(readFileSync(path.join(dataFolder, 'backup_label'), 'utf8'), new RegExp(`^START WAL LOCATION: ${result.beginLsn} `, 'm'));
+  });
+
+  it('a file gone from the previous backup is sent again, after the streams, while the rest is linked', async () => {
+    assert.ok(cluster && first);
+    const accounts = await cluster.psql("select pg_relation_filepath('pgbench_accounts')");
+    const expected = first.result.files.find((file) => file.path === accounts)!;
+    rmSync(path.join(first.dataFolder, accounts));
+    const dataFolder = newDataFolder('after-loss');
+    const recorded = recordContext();
+    const result = await runRsyncBackup({
+      server: server('pg'), backupId: '20250101T013000', dataFolder, previous: toPrevious('20250101T000000', first.dataFolder, first.result),
+      reuse: 'link', parallelJobs: 2, ctx: recorded.ctx,
+    });
+    const resent = result.files.find((file) => file.path === accounts)!;
+    assert.equal(resent.reused, false, 'sent, not reused');
+    assert.equal(resent.sha256, expected.sha256, 'the same content as the first backup had');
+    assert.equal(statSync(path.join(dataFolder, accounts)).size, expected.size);
+    assert.ok(result.files.filter((file) => file.reused).length > 100, 'the other unchanged files are still linked');
+    assert.ok(recorded.logs.some((line) => line.includes('1 files were missing from backup 20250101T000000: sending them again')), recorded.logs.join('\n'));
+    const lastProgress = recorded.progress.filter((update) => update.bytesTotal !== undefined).at(-1);
+    assert.ok(lastProgress && lastProgress.bytesDone === lastProgress.bytesTotal, 'progress reaches its total, the resent file included');
   });
 
   it('refuses a host whose key does not match before copying anything', async () => {

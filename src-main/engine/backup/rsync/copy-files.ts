@@ -1,14 +1,14 @@
 /**
  * The copy phase of an rsync-method backup, between pg_backup_start and
- * pg_backup_stop: folders and symlinks, reuse from the previous backup, the
- * changed files in `parallelJobs` tar streams over one SSH connection, and
- * global/pg_control last. Reports bytes progress; logs files that changed or vanished.
+ * pg_backup_stop: folders and symlinks, then reuse from the previous backup
+ * while the changed files travel in `parallelJobs` tar streams over one SSH
+ * connection (different files: the two overlap), and global/pg_control last. Reports bytes progress; logs files that changed or vanished.
  */
 import { EngineError } from '../../../../shared/errors';
 import type { JobContext } from '../../jobs/job-queue';
 import type { Transport } from '../../transport/transport';
 import type { BackupFileEntry, PreviousBackup } from '../backup-method';
-import { createFolders, createSymlinks, reuseFiles } from './local-tree';
+import { createFolders, createSymlinks, reuseFiles, type ReuseOutcome } from './local-tree';
 import { hashRemoteFiles } from './remote-checksum';
 import type { RemoteEntry } from './remote-listing';
 import { fetchFiles } from './tar-fetch';
@@ -61,22 +61,10 @@ export async function copyFiles(input: CopyInput): Promise<CopyResult> {
     ctx.log(`compared ${plan.verify.length} recently modified files (${formatMegabytes(sumSizes(plan.verify.map((file) => file.entry)))}) by checksum on the server in ${seconds(started)}: ${verified.same.length} unchanged`);
   }
 
-  // 3. Unchanged files from the previous backup; any that went missing there travel instead.
-  let reusedBytes = 0;
-  if (toReuse.length > 0 && input.previous && input.reuse !== 'off') {
-    ctx.progress({ phase: `${input.reuse === 'link' ? 'linking' : 'copying'} ${toReuse.length} unchanged files` });
-    const reused = await reuseFiles(toReuse, {
-      previousFolder: input.previous.dataFolder, dataFolder: input.dataFolder, mode: input.reuse, signal: ctx.signal, onFile: store,
-    });
-    toTransfer.push(...reused.missing);
-    reusedBytes = sumSizes(reused.stored);
-    if (reused.missing.length > 0) ctx.log(`${reused.missing.length} files were missing from backup ${input.previous.backupId}: sending them again`, 'warn');
-    if (reused.copiedInsteadOfLinked > 0) ctx.log(`${reused.copiedInsteadOfLinked} files could not be hard-linked (another volume or too many links): copied instead`, 'warn');
-  }
-  checkCancelled(ctx);
-
-  // 4. Changed and new files, in balanced streams at once; then pg_control alone, last.
+  // 3. Changed and new files in balanced streams, while the unchanged ones are linked (or copied) from the
+  //    previous backup; any that went missing there travel afterwards; then pg_control alone, last.
   const streams = splitIntoStreams(toTransfer, input.parallelJobs);
+  const reusing = toReuse.length > 0 && input.previous !== null && input.reuse !== 'off';
   const progress = trackProgress(ctx, sumSizes(toTransfer) + (plan.control?.size ?? 0));
   const changed: string[] = [];
   const vanished: string[] = [];
@@ -100,15 +88,37 @@ export async function copyFiles(input: CopyInput): Promise<CopyResult> {
       throw error;
     }
   };
-  ctx.progress({ phase: `copying ${toTransfer.length} files in ${streams.length} stream${streams.length === 1 ? '' : 's'}` });
-  let wireBytes: number;
+  const reuse = async (): Promise<ReuseOutcome | null> => {
+    if (!reusing) return null;
+    try {
+      return await reuseFiles(toReuse, {
+        previousFolder: input.previous!.dataFolder, dataFolder: input.dataFolder, mode: input.reuse as 'link' | 'copy', signal: streamsStop.signal, onFile: store,
+      });
+    } catch (error) {
+      streamsStop.abort();
+      throw error;
+    }
+  };
+  const copying = `copying ${toTransfer.length} files in ${streams.length} stream${streams.length === 1 ? '' : 's'}`;
+  ctx.progress({ phase: reusing ? `${copying}, ${input.reuse === 'link' ? 'linking' : 'copying'} ${toReuse.length} unchanged` : copying });
+  let wireBytes = 0;
+  let reused: ReuseOutcome | null = null;
   try {
-    wireBytes = (await settleAll(ctx, streams.map((list) => fetch(list)))).reduce((total, bytes) => total + bytes, 0);
+    const settled = await settleAll<ReuseOutcome | number | null>(ctx, [reuse(), ...streams.map((list) => fetch(list))]);
+    reused = settled[0] as ReuseOutcome | null;
+    wireBytes = (settled.slice(1) as number[]).reduce((total, bytes) => total + bytes, 0);
     checkCancelled(ctx);
+    if (reused && reused.missing.length > 0) {
+      ctx.log(`${reused.missing.length} files were missing from backup ${input.previous!.backupId}: sending them again`, 'warn');
+      progress.grow(sumSizes(reused.missing));
+      wireBytes += await fetch(reused.missing);
+    }
     if (plan.control) wireBytes += await fetch([plan.control]);
   } finally {
     ctx.signal.removeEventListener('abort', stopStreams);
   }
+  if (reused && reused.copiedInsteadOfLinked > 0) ctx.log(`${reused.copiedInsteadOfLinked} files could not be hard-linked (another volume or too many links): copied instead`, 'warn');
+  const reusedBytes = reused ? sumSizes(reused.stored) : 0;
   checkCancelled(ctx);
   progress.finish();
 
@@ -144,7 +154,8 @@ async function settleAll<T>(ctx: JobContext, tasks: Promise<T>[]): Promise<T[]> 
   throw failures.find((failure) => !(failure instanceof EngineError && failure.code === 'cancelled')) ?? failures[0];
 }
 
-function trackProgress(ctx: JobContext, total: number): { add(count: number): void; finish(): void } {
+function trackProgress(ctx: JobContext, initialTotal: number): { add(count: number): void; grow(count: number): void; finish(): void } {
+  let total = initialTotal;
   let done = 0;
   let reportedAt = 0;
   const report = (): void => {
@@ -156,6 +167,9 @@ function trackProgress(ctx: JobContext, total: number): { add(count: number): vo
     add: (count) => {
       done += count;
       if (Date.now() - reportedAt >= progressIntervalMs) report();
+    },
+    grow: (count) => {
+      total += count;
     },
     finish: report,
   };
