@@ -14,7 +14,7 @@ import {
   type GrowthRate, type RetentionNeed, type VolumeForecast,
 } from './forecast';
 import { latestUsageSamples, readUsageHistory, sampleDiskUsage, type DiskUsageSample } from './usage-history';
-import { freePercentOf, locateVolume, type VolumeInfo } from './volume';
+import { freePercentOf, groupServersByVolume, type VolumeInfo } from './volume';
 
 export type DiskState = 'ok' | 'warning' | 'critical';
 
@@ -74,27 +74,15 @@ export async function buildDiskReport(catalog: Catalog, servers: readonly Server
   });
 
   // 3. per volume: the servers on it, its space, state and forecast
-  const volumes = new Map<string, VolumeDiskReport>();
-  for (const server of servers) {
-    for (const folder of [server.backupDirectory, server.walsDirectory]) {
-      const volume = await locateVolume(folder);
-      if (volume === null) continue;
-      const known = volumes.get(volume.id);
-      if (known) {
-        if (!known.servers.includes(server.name)) known.servers.push(server.name);
-        continue;
-      }
-      volumes.set(volume.id, {
-        ...volume,
-        usedBytes: Math.max(0, volume.totalBytes - volume.freeBytes),
-        freePercent: freePercentOf(volume),
-        state: judgeDiskState(freePercentOf(volume), global),
-        servers: [server.name],
-        forecast: forecastForVolume(catalog, volume, global.diskCriticalFreePercent, now),
-      });
-    }
-  }
-  return { at: now.toISOString(), volumes: [...volumes.values()], servers: serverReports };
+  const volumes: VolumeDiskReport[] = (await groupServersByVolume(servers)).map(({ volume, servers: names }) => ({
+    ...volume,
+    usedBytes: Math.max(0, volume.totalBytes - volume.freeBytes),
+    freePercent: freePercentOf(volume),
+    state: judgeDiskState(freePercentOf(volume), global),
+    servers: names,
+    forecast: forecastForVolume(catalog, volume, global.diskCriticalFreePercent, now),
+  }));
+  return { at: now.toISOString(), volumes, servers: serverReports };
 }
 
 /** ok, warning below disk_warning_free_percent, critical below disk_critical_free_percent. */

@@ -30,6 +30,26 @@ export async function locateVolume(folder: string): Promise<VolumeInfo | null> {
   };
 }
 
+/**
+ * The volumes holding the servers' backup and WAL folders, each with the names
+ * of the servers on it, in the order the folders first meet them. Folders that
+ * cannot be placed are left out.
+ */
+export async function groupServersByVolume<Name extends string>(servers: readonly { name: Name; backupDirectory: string; walsDirectory: string }[]):
+  Promise<{ volume: VolumeInfo; servers: Name[] }[]> {
+  const volumes = new Map<string, { volume: VolumeInfo; servers: Name[] }>();
+  for (const server of servers) {
+    for (const folder of [server.backupDirectory, server.walsDirectory]) {
+      const volume = await locateVolume(folder);
+      if (volume === null) continue;
+      const known = volumes.get(volume.id);
+      if (!known) volumes.set(volume.id, { volume, servers: [server.name] });
+      else if (!known.servers.includes(server.name)) known.servers.push(server.name);
+    }
+  }
+  return [...volumes.values()];
+}
+
 /** Free space as a percentage of the volume's size (0 for a volume that reports no size). */
 export function freePercentOf(volume: Pick<VolumeInfo, 'totalBytes' | 'freeBytes'>): number {
   return volume.totalBytes > 0 ? (volume.freeBytes / volume.totalBytes) * 100 : 0;
