@@ -8,9 +8,9 @@ import { lastDrill, listDrills } from '../../engine/catalog/drill-queries';
 import { runDrill, type DrillReport } from '../../engine/recovery/drill';
 import type { RestorePlan } from '../../engine/recovery/plan';
 import { buildDrillOptions, planServerRestore } from '../../engine/recovery/restore-request';
-import { parseRecoveryTarget } from '../../engine/recovery/target';
 import { createProgressPrinter, formatBytes } from '../progress-bar';
 import type { Verb, VerbContext } from '../verb';
+import { readRecoveryTarget, stringOption } from './target-options';
 
 export const drill: Verb = {
   name: 'drill',
@@ -44,11 +44,7 @@ export const drill: Verb = {
   async run(ctx) {
     const engine = ctx.engine();
     const server = engine.server(ctx.positionals[0]!);
-    const target = parseRecoveryTarget({
-      time: stringOption(ctx, 'target-time'), xid: stringOption(ctx, 'target-xid'), lsn: stringOption(ctx, 'target-lsn'),
-      name: stringOption(ctx, 'target-name'), immediate: ctx.values['target-immediate'] === true,
-      timeline: stringOption(ctx, 'target-tli'), action: stringOption(ctx, 'target-action') ?? 'promote', exclusive: ctx.values['target-exclusive'] === true,
-    });
+    const target = readRecoveryTarget(ctx, 'promote');
     return executeDrill(ctx, server.name, planServerRestore(engine.catalog, server, ctx.positionals[1] ?? null, target));
   },
 };
@@ -113,12 +109,6 @@ export async function executeDrill(ctx: VerbContext, serverName: string, plan: R
   }
 }
 
-function stringOption(ctx: VerbContext, name: string): string | undefined {
-  const value = ctx.values[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new EngineError('usage', `--${name} needs a value`);
-  return value;
-}
 
 function printReport(ctx: VerbContext, report: DrillReport): void {
   if (ctx.out.format === 'json') {

@@ -13,10 +13,10 @@ import { localGetWalCommand } from '../../engine/recovery/recovery-settings';
 import { parseTablespaceOptions } from '../../engine/recovery/tablespaces';
 import type { RestoreReport } from '../../engine/recovery/restore-local';
 import { checkRestoreRun, planServerRestore, prepareRestoreRun } from '../../engine/recovery/restore-request';
-import { parseRecoveryTarget } from '../../engine/recovery/target';
 import { createProgressPrinter, formatBytes } from '../progress-bar';
 import { executeDrill } from './drill';
 import type { Verb, VerbContext } from '../verb';
+import { readRecoveryTarget, stringOption } from './target-options';
 
 export const restore: Verb = {
   name: 'restore',
@@ -75,12 +75,7 @@ export const restore: Verb = {
     const server = engine.server(ctx.positionals[0]!);
     const drill = ctx.values.drill === true;
     const { selector, dest } = readPositionals(ctx, drill);
-    const target = parseRecoveryTarget({
-      time: stringOption(ctx, 'target-time'), xid: stringOption(ctx, 'target-xid'), lsn: stringOption(ctx, 'target-lsn'),
-      name: stringOption(ctx, 'target-name'), immediate: ctx.values['target-immediate'] === true,
-      timeline: stringOption(ctx, 'target-tli'), action: stringOption(ctx, 'target-action') ?? (drill ? 'promote' : undefined),
-      exclusive: ctx.values['target-exclusive'] === true,
-    });
+    const target = readRecoveryTarget(ctx, drill ? 'promote' : undefined);
     const plan = planServerRestore(engine.catalog, server, selector, target);
     if (drill) return executeDrill(ctx, server.name, plan);
     if (dest === null) throw new EngineError('usage', 'restore needs a DEST folder (or --drill)');
@@ -170,12 +165,6 @@ function readStrings(ctx: VerbContext, name: string): string[] {
   });
 }
 
-function stringOption(ctx: VerbContext, name: string): string | undefined {
-  const value = ctx.values[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new EngineError('usage', `--${name} needs a value`);
-  return value;
-}
 
 function printPlan(ctx: VerbContext, plan: RestorePlan, dest: string): void {
   const firstWal = plan.walSegments[0] ?? '-';
