@@ -61,6 +61,37 @@ test('a file missing from the previous backup is handed back to be transferred',
   assert.deepEqual(stored.map((file) => file.path), ['base/5/1259']);
 });
 
+test('link: hundreds of files, over several turns of the event loop, each linked once', async () => {
+  const previous = previousFolder();
+  const names = Array.from({ length: 300 }, (_, index) => `base/5/${20000 + index}`);
+  for (const name of names) writeFileSync(path.join(previous, name), 'data');
+  const dataFolder = mkdtempSync(path.join(root, 'many-'));
+  await createFolders(dataFolder, [{ ...reused('base').entry, type: 'directory', mode: 0o700 }, { ...reused('base/5').entry, type: 'directory', mode: 0o700 }]);
+  const outcome = await reuseFiles(names.map(reused), { previousFolder: previous, dataFolder, mode: 'link', signal: new AbortController().signal, onFile: () => {} });
+  assert.deepEqual(outcome.stored.map((file) => file.path).sort(), [...names].sort());
+  for (const name of names) assert.equal(statSync(path.join(dataFolder, name)).nlink, 2);
+});
+
+test('link across volumes (the store on another file system): copied instead, and counted', async (t) => {
+  const otherVolume = '/dev/shm';
+  const volume = statSync(otherVolume, { throwIfNoEntry: false });
+  if (!volume || volume.dev === statSync(root).dev) {
+    t.skip('/dev/shm is not a separate file system here');
+    return;
+  }
+  const previous = previousFolder();
+  const dataFolder = mkdtempSync(path.join(otherVolume, 'barkeep-local-tree-'));
+  t.after(() => rmSync(dataFolder, { recursive: true, force: true }));
+  await createFolders(dataFolder, [{ ...reused('base').entry, type: 'directory', mode: 0o700 }, { ...reused('base/5').entry, type: 'directory', mode: 0o700 }]);
+  const outcome = await reuseFiles([reused('base/5/1259')], { previousFolder: previous, dataFolder, mode: 'link', signal: new AbortController().signal, onFile: () => {} });
+  assert.equal(outcome.copiedInsteadOfLinked, 1);
+  assert.deepEqual(outcome.stored.map((file) => [file.path, file.reused]), [['base/5/1259', true]]);
+  const copied = statSync(path.join(dataFolder, 'base/5/1259'));
+  assert.equal(copied.nlink, 1);
+  assert.equal(readFileSync(path.join(dataFolder, 'base/5/1259'), 'utf8'), 'data');
+  assert.equal(copied.mtime.toISOString(), mtime.toISOString());
+});
+
 test('a cancelled reuse stops with a cancelled error', async () => {
   const controller = new AbortController();
   controller.abort();
