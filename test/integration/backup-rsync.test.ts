@@ -219,6 +219,9 @@ describe('backup method rsync', () => {
     const own = result.files.filter((file) => !file.reused).reduce((sum, file) => sum + file.size, 0);
     assert.ok(own < total * 0.1, `own bytes ${own} of ${total}`);
     assert.ok(result.bytesTransferred < first.result.bytesTransferred * 0.1, `${result.bytesTransferred} bytes on the wire`);
+    // pg_control arrives after every other file the server sent (linked files may still be landing then)
+    const sent = result.files.filter((file) => !file.reused && file.path !== 'backup_label' && file.path !== 'tablespace_map').map((file) => file.path);
+    assert.equal(sent.at(-1), 'global/pg_control', sent.join(', '));
     assert.match(readFileSync(path.join(dataFolder, 'backup_label'), 'utf8'), new RegExp(`^START WAL LOCATION: ${result.beginLsn} `, 'm'));
   });
 
@@ -239,6 +242,10 @@ describe('backup method rsync', () => {
     assert.equal(statSync(path.join(dataFolder, accounts)).size, expected.size);
     assert.ok(result.files.filter((file) => file.reused).length > 100, 'the other unchanged files are still linked');
     assert.ok(recorded.logs.some((line) => line.includes('1 files were missing from backup 20250101T000000: sending them again')), recorded.logs.join('\n'));
+    // pg_control is sent again after the resent file, and listed once
+    const paths = result.files.map((file) => file.path);
+    assert.deepEqual(paths.filter((file) => file === 'global/pg_control'), ['global/pg_control']);
+    assert.ok(paths.indexOf('global/pg_control') > paths.indexOf(accounts), 'pg_control after the resent file');
     const lastProgress = recorded.progress.filter((update) => update.bytesTotal !== undefined).at(-1);
     assert.ok(lastProgress && lastProgress.bytesDone === lastProgress.bytesTotal, 'progress reaches its total, the resent file included');
   });

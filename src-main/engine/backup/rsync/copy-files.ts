@@ -2,7 +2,8 @@
  * The copy phase of an rsync-method backup, between pg_backup_start and
  * pg_backup_stop: folders and symlinks, then reuse from the previous backup
  * while the changed files travel in `parallelJobs` tar streams over one SSH
- * connection (different files: the two overlap), and global/pg_control last. Reports bytes progress; logs files that changed or vanished.
+ * connection (different files: the two overlap), and global/pg_control after
+ * every other file the server sends. Reports bytes progress; logs files that changed or vanished.
  */
 import { EngineError } from '../../../../shared/errors';
 import type { JobContext } from '../../jobs/job-queue';
@@ -101,19 +102,31 @@ export async function copyFiles(input: CopyInput): Promise<CopyResult> {
   };
   const copying = `copying ${toTransfer.length} files in ${streams.length} stream${streams.length === 1 ? '' : 's'}`;
   ctx.progress({ phase: reusing ? `${copying}, ${input.reuse === 'link' ? 'linking' : 'copying'} ${toReuse.length} unchanged` : copying });
+  // pg_control comes after every file the server sends; the linking may still be going on then, as
+  // those files are the previous backup's.
+  const transfer = async (): Promise<number> => {
+    const sent = await settleAll(ctx, streams.map((list) => fetch(list)));
+    return sent.reduce((total, bytes) => total + bytes, 0) + (plan.control ? await fetch([plan.control]) : 0);
+  };
   let wireBytes = 0;
   let reused: ReuseOutcome | null = null;
   try {
-    const settled = await settleAll<ReuseOutcome | number | null>(ctx, [reuse(), ...streams.map((list) => fetch(list))]);
-    reused = settled[0] as ReuseOutcome | null;
-    wireBytes = (settled.slice(1) as number[]).reduce((total, bytes) => total + bytes, 0);
+    const [reuseOutcome, sent] = await settleAll<ReuseOutcome | number | null>(ctx, [reuse(), transfer()]);
+    reused = reuseOutcome as ReuseOutcome | null;
+    wireBytes = sent as number;
     checkCancelled(ctx);
     if (reused && reused.missing.length > 0) {
       ctx.log(`${reused.missing.length} files were missing from backup ${input.previous!.backupId}: sending them again`, 'warn');
-      progress.grow(sumSizes(reused.missing));
+      progress.grow(sumSizes(reused.missing) + (plan.control?.size ?? 0));
       wireBytes += await fetch(reused.missing);
+      // and pg_control again, so that it still comes last
+      if (plan.control) {
+        const controlPath = plan.control.backupPath;
+        const earlier = files.findIndex((file) => file.path === controlPath);
+        if (earlier >= 0) files.splice(earlier, 1);
+        wireBytes += await fetch([plan.control]);
+      }
     }
-    if (plan.control) wireBytes += await fetch([plan.control]);
   } finally {
     ctx.signal.removeEventListener('abort', stopStreams);
   }
