@@ -54,6 +54,9 @@ export async function openSshTransport(target: SshTarget): Promise<Transport> {
     privateKey,
     ...(target.passphrase === undefined ? {} : { passphrase: target.passphrase }),
     readyTimeout: target.readyTimeoutMs ?? 20_000,
+    // Straight to the key: asking for "none" first only learns the methods, and OpenSSH delays
+    // every failed attempt (~8 ms of a 45 ms login on loopback).
+    authHandler: ['publickey'],
     // Ask for the key types already pinned first, as OpenSSH does, so a host
     // with several keys presents the one we know.
     algorithms: { serverHostKey: orderHostKeyAlgorithms(listKnownKeyTypes(knownHosts, target.host, port)) },
