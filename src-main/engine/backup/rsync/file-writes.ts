@@ -2,13 +2,19 @@
  * Writes many files at once without making the reader wait for each: a
  * file's bytes go out in positional writes of at most 256 KiB, several at once
  * (within a file and across files) on libuv's thread pool, then its mtime and
- * close; the caller is held back while too many bytes wait. (A small file that
+ * close; the caller is held back while too many bytes wait. A large file is
+ * flushed to disk every 32 MiB as it grows (fdatasync after the writes before
+ * that mark), so the writeback overlaps the transfer instead of all waiting
+ * for the backup's final sync. (A small file that
  * arrived whole is better written at once: disk-pool.ts's writeFileNow.)
  * Owns no parsing and no hashing; the tar extractor feeds it.
  */
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { DiskPool, writeAt, writeBytes } from '../disk-pool';
+
+/** a file's written bytes between two early flushes to disk */
+const syncEveryBytes = 32 * 1024 * 1024;
 
 export interface FileWriteTarget {
   localPath: string;
@@ -74,6 +80,7 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
     let parts: Buffer[] = [];
     let partsBytes = 0;
     let position = 0;
+    let syncedUpTo = 0;
     const flush = (): void => {
       if (partsBytes === 0) return;
       const batch = parts;
@@ -86,6 +93,12 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
         await writeAt(await openOnce(), batch, at);
         opts.onWritten?.(bytes);
       }));
+      if (position - syncedUpTo >= syncEveryBytes) {
+        syncedUpTo = position;
+        const syncing = Promise.all([...writes]).then(async () => (await openOnce()).datasync());
+        syncing.catch((error: unknown) => pool.fail(error instanceof Error ? error : new Error(String(error))));
+        writes.push(syncing);
+      }
     };
     let resolveDone!: () => void;
     let rejectDone!: (error: Error) => void;
