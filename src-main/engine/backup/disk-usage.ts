@@ -6,8 +6,8 @@
  * storeDiskUsage writes: the figures into each backup.json and the catalog; it
  * hands its measurement on, so the day's sample after a backup walks the store once.
  */
-import { existsSync } from 'node:fs';
-import { lstat, readdir, statfs } from 'node:fs/promises';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { readdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupInfo } from '../../../shared/domain/backup';
 import { BackupId } from '../../../shared/domain/names';
@@ -183,22 +183,39 @@ export async function measureVolume(folder: string): Promise<VolumeSpace | null>
   }
 }
 
-/** lstat calls in flight at once while walking: they run on libuv's thread pool, and one at a time leaves it idle. */
-const statsInFlight = 16;
+/**
+ * The longest the walk holds the event loop between two turns. It stats
+ * synchronously: with the inodes cached (as after a backup) one lstat is a few
+ * microseconds, less than a trip through the thread pool (981 files: 11-19 ms
+ * → ~5 ms); on a cold disk it yields after a few stats instead of hundreds.
+ */
+const turnMs = 8;
 
-async function walkFiles(folder: string, visit: (stats: { dev: number; ino: number; size: number; nlink: number }) => void): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(folder, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  const files = entries.filter((entry) => entry.isFile()).map((entry) => path.join(folder, entry.name));
-  for (let start = 0; start < files.length; start += statsInFlight) {
-    for (const stats of await Promise.all(files.slice(start, start + statsInFlight).map((file) => lstat(file)))) visit(stats);
-  }
-  for (const entry of entries) {
-    if (entry.isDirectory()) await walkFiles(path.join(folder, entry.name), visit);
+async function walkFiles(root: string, visit: (stats: { dev: number; ino: number; size: number; nlink: number }) => void): Promise<void> {
+  const folders = [root];
+  let turnStarted = performance.now();
+  for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+    let entries;
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch (error) {
+      // Gone since its parent was read (a delete or a WAL cleanup running meanwhile): nothing to count.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    for (const entry of entries) {
+      const entryPath = path.join(folder, entry.name);
+      if (entry.isDirectory()) {
+        folders.push(entryPath);
+        continue;
+      }
+      if (!entry.isFile()) continue;
+      const stats = lstatSync(entryPath, { throwIfNoEntry: false });
+      if (stats) visit(stats);
+      if (performance.now() - turnStarted >= turnMs) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turnStarted = performance.now();
+      }
+    }
   }
 }
