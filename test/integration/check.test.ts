@@ -76,7 +76,7 @@ describe('barkeep check', () => {
     if (home) await removeTempDir(home);
   });
 
-  async function writeMainConfig(conninfo: string): Promise<void> {
+  async function writeMainConfig(conninfo: string, extra: string[] = ['same_host_backups = accepted']): Promise<void> {
     assert.ok(sshd);
     const sshCommand = `ssh -p ${sshd.port} -i ${sshd.privateKeyPath} -o UserKnownHostsFile=${sshd.knownHostsFile} -o StrictHostKeyChecking=yes -o BatchMode=yes postgres@127.0.0.1`;
     await writeFile(serverFile('main'), [
@@ -89,6 +89,7 @@ describe('barkeep check', () => {
       'slot_name = barkeep',
       'compression = gzip',
       'retention_policy = RECOVERY WINDOW OF 7 DAYS',
+      ...extra,
       '',
     ].join('\n'));
   }
@@ -148,12 +149,13 @@ describe('barkeep check', () => {
     assert.match(lines[23] ?? '', /^\tincoming WALs queue: OK \(\d+ file\(s\) waiting\)$/);
     assert.match(lines[24] ?? '', /^\tfree disk space: OK \(\d+% free, [\d.]+ [KMGT]iB of [\d.]+ [KMGT]iB on the volume of '.+'\)$/);
     assert.equal(lines[25], '\tdisk forecast: OK (not enough history for a forecast)');
-    assert.equal(lines.length, 26);
+    assert.equal(lines[26], '\tbackup host: OK (on this machine, accepted by same_host_backups)');
+    assert.equal(lines.length, 27);
 
     const catalog = Catalog.open(path.join(home, 'catalog.db'));
     try {
       const saved = catalog.checkResults('main');
-      assert.equal(saved.length, 25);
+      assert.equal(saved.length, 26);
       assert.ok(saved.every((row) => row.ok), JSON.stringify(saved.filter((row) => !row.ok)));
     } finally {
       catalog.close();
@@ -170,8 +172,28 @@ describe('barkeep check', () => {
     const [report] = JSON.parse(json.stdout) as { server: string; status: string; checks: { name: string; ok: boolean; severity: string }[] }[];
     assert.equal(report?.server, 'main');
     assert.equal(report?.status, 'ok');
-    assert.equal(report?.checks.length, 25);
+    assert.equal(report?.checks.length, 26);
     assert.ok(report?.checks.every((entry) => entry.ok));
+  });
+
+  it('warns that PostgreSQL runs on the machine and the volume that keep its backups, until that is accepted', async () => {
+    assert.ok(primary);
+    await writeMainConfig(primary.conninfo, []);
+    try {
+      const result = await check('main');
+      assert.equal(result.code, 0, 'a WARNING line alone exits 0');
+      const dataDirectory = await primary.psql('show data_directory');
+      assertLines(result.stdout, [
+        `\tbackup host: WARNING (PostgreSQL runs on this machine, its data directory '${dataDirectory}' on the same volume as the backups: one disk failure loses both)`,
+        '\t\tHINT: keep backups on another machine (run Barkeep on a backup host that reaches PostgreSQL over the network and ssh); '
+          + `if this is on purpose and the store is copied elsewhere, set same_host_backups = accepted in ${serverFile('main')}`,
+      ]);
+      assert.equal(result.stdout.match(/FAILED|WARNING/g)?.length, 1, result.stdout);
+      const servers = await runBarkeep(['-c', configFile(), '-f', 'json', 'list-servers']);
+      assert.equal((JSON.parse(servers.stdout) as { health: string }[])[0]?.health, 'warning');
+    } finally {
+      await writeMainConfig(primary.conninfo);
+    }
   });
 
   it('fails the replication slot line when the slot is dropped: exit 1, Nagios CRITICAL exit 2', async () => {

@@ -34,7 +34,7 @@ export interface SessionOptions {
 
 const settingNames = [
   'wal_level', 'archive_mode', 'archive_command', 'archive_library', 'archive_timeout',
-  'wal_segment_size', 'max_wal_senders', 'max_replication_slots',
+  'wal_segment_size', 'max_wal_senders', 'max_replication_slots', 'data_directory',
 ];
 
 export class CheckSession {

@@ -1,12 +1,13 @@
 /**
  * Every check, in the order lines are printed: Barman's order for the checks
  * Barman has, Barkeep's own (wal delivery, incoming WALs queue, free disk
- * space, disk forecast) at the end. Adding a check means adding it here.
+ * space, disk forecast, backup host) at the end. Adding a check means adding it here.
  */
 import { archiveCommandCheck, archiveModeCheck, continuousArchivingCheck } from './archive-command-checks';
 import {
   backupMaximumAgeCheck, backupMinimumSizeCheck, failedBackupsCheck, minimumRedundancyCheck, retentionPolicyCheck,
 } from './backup-checks';
+import { backupHostCheck } from './backup-host-check';
 import { systemIdCheck } from './identity-check';
 import type { CheckDefinition } from './model';
 import {
@@ -44,4 +45,5 @@ export const checkDefinitions: readonly CheckDefinition[] = [
   incomingQueueCheck,
   freeDiskSpaceCheck,
   diskForecastCheck,
+  backupHostCheck,
 ];

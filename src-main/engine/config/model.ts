@@ -48,6 +48,8 @@ export interface ServerConfig {
   /** postgres method: the server's manifest checksums, or hashing on arrival */
   backupChecksums: 'server' | 'local';
   reuseBackup: 'off' | 'copy' | 'link';
+  /** warn: the backup host check warns when PostgreSQL runs on this machine; accepted: it passes */
+  sameHostBackups: 'warn' | 'accepted';
   parallelJobs: number;
   /** kB/s; null is unlimited */
   bandwidthLimit: number | null;

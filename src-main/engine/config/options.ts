@@ -126,6 +126,13 @@ export const optionSchema = {
   retention_policy: option<RetentionPolicy | null>({ scope: 'both', parse: parseRetentionPolicy, default: null, doc: 'REDUNDANCY N or RECOVERY WINDOW OF N DAYS|WEEKS|MONTHS' }),
   retention_policy_mode: option({ scope: 'both', parse: choiceParser(['auto']), default: 'auto', doc: 'auto: retention runs after backups and on schedule' }),
   reuse_backup: option({ scope: 'both', parse: choiceParser(['off', 'copy', 'link']), default: 'off', doc: 'rsync backups: link (hard-link unchanged files), copy, or off' }),
+  same_host_backups: option({
+    scope: 'both',
+    parse: choiceParser(['warn', 'accepted']),
+    default: 'warn',
+    extension: true,
+    doc: 'warn: the backup host check warns when PostgreSQL runs on the machine that keeps its backups (losing it loses both); accepted: on purpose, the store is copied elsewhere',
+  }),
   slot_name: option<string | null>({ scope: 'both', parse: parseSlotName, default: null, doc: 'the replication slot the streaming archiver uses' }),
   streaming_archiver: option({ scope: 'both', parse: parseBoolean, default: false, doc: 'stream WAL over the replication protocol' }),
   streaming_archiver_name: option({ scope: 'both', parse: parseText, default: 'barkeep_receive_wal', doc: 'application_name of the streaming archiver\'s connection' }),

@@ -51,6 +51,7 @@ export function buildServerConfig(
     backupOptions: pick('backup_options'),
     backupChecksums: pick('backup_checksums'),
     reuseBackup: pick('reuse_backup'),
+    sameHostBackups: pick('same_host_backups'),
     parallelJobs: pick('parallel_jobs'),
     bandwidthLimit: pick('bandwidth_limit'),
     networkCompression: pick('network_compression'),
