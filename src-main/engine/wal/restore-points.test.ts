@@ -9,7 +9,7 @@ import { deleteWalSegmentRows } from '../catalog/wal-queries';
 import { archiveWalBytes, indexArchivedWal, type WalArchiveTarget } from './archive-store';
 import type { WalCompression } from './compression';
 import { scanArchivedRestorePoints } from './restore-points';
-import { restorePointBody, SegmentWriter } from './wal-segment-fixture';
+import { restorePointBody, SegmentWriter, xlogRecord } from './wal-segment-fixture';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-restore-points-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -92,4 +92,66 @@ test('scanning the whole archive reads compressed segments and passes over what 
   writeFileSync(path.join(folder, '000000010000000000000006.partial'), segmentWithTwoPoints('partial', 'partial', { segmentNumber: 6 }));
   assert.deepEqual(scanArchivedRestorePoints(target.walsDirectory).map((point) => `${point.name}@${point.startLsn}`), ['p@0/300028', 'q@0/300090', 'r@0/400028', 's@0/400090']);
   assert.deepEqual(scanArchivedRestorePoints(path.join(target.walsDirectory, 'missing')), []);
+});
+
+/**
+ * Segments 3 and 4 with a restore point straddling them: segment 3's 1,045,488 bytes of records (1 MiB less the
+ * long header and 127 short ones) leave 48 on its last page to the restore point at 0/3FFFD0; its other 50 bytes
+ * open segment 4 after the long header, ending at 0/400028 + 50, aligned 0/400060. Then 'after' at 0/400060 (end 0/4000C8).
+ */
+function straddlingPair(name: string): { previous: Buffer; next: Buffer } {
+  const previous = new SegmentWriter();
+  previous.append(10, 0, Buffer.alloc(1_045_488 - 48 - 24, 0xab)); // at 0/300028
+  previous.append(0, 0x70, restorePointBody(name, 0n));
+  const record = xlogRecord(0, 0x70, 0x300028n, restorePointBody(name, 0n));
+  assert.deepEqual(previous.bytes.subarray(-48), record.subarray(0, 48));
+  const next = new SegmentWriter({ segmentNumber: 4, continued: 50 });
+  record.copy(next.bytes, 40, 48);
+  next.append(0, 0x70, restorePointBody('after', 1_000_000n));
+  return { previous: previous.bytes, next: next.bytes };
+}
+
+const straddlePoint = { name: 'straddle', time: '2000-01-01T00:00:00.000000Z', timeline: 1, startLsn: '0/3FFFD0', endLsn: '0/400060', segment: '000000010000000000000004' };
+const afterPoint = { name: 'after', time: '2000-01-01T00:00:01.000000Z', timeline: 1, startLsn: '0/400060', endLsn: '0/4000C8', segment: '000000010000000000000004' };
+
+for (const compression of ['none', 'gzip', 'zstd'] as const) {
+  test(`a restore point straddling two segments archived ${compression === 'none' ? 'plain' : `with ${compression}`} is recorded with the later one`, () => {
+    const { target, catalog } = makeArchive(compression);
+    const { previous, next } = straddlingPair('straddle');
+    archiveWalBytes(target, '000000010000000000000003', previous, catalog);
+    assert.deepEqual(listRestorePoints(catalog, 'pg'), []);
+    archiveWalBytes(target, '000000010000000000000004', next, catalog);
+    assert.deepEqual(listRestorePoints(catalog, 'pg'), [straddlePoint, afterPoint]);
+    assert.deepEqual(scanArchivedRestorePoints(target.walsDirectory), [straddlePoint, afterPoint]);
+  });
+}
+
+test('a straddling restore point is found at rebuild when the earlier segment is archived after the later one', () => {
+  const { target, catalog } = makeArchive('gzip');
+  const { previous, next } = straddlingPair('straddle');
+  archiveWalBytes(target, '000000010000000000000004', next, catalog);
+  archiveWalBytes(target, '000000010000000000000003', previous, catalog);
+  assert.deepEqual(listRestorePoints(catalog, 'pg'), [afterPoint]);
+  assert.deepEqual(scanArchivedRestorePoints(target.walsDirectory), [straddlePoint, afterPoint]);
+});
+
+test('a straddling restore point whose earlier segment is missing or unreadable is passed over', () => {
+  const { next } = straddlingPair('straddle');
+  const missing = makeArchive('none');
+  archiveWalBytes(missing.target, '000000010000000000000004', next, missing.catalog);
+  assert.deepEqual(listRestorePoints(missing.catalog, 'pg'), [afterPoint]);
+
+  for (const [file, bytes] of [['000000010000000000000003', Buffer.alloc(8192)], ['000000010000000000000003.zst', Buffer.from('not zstd')]] as const) {
+    const { target, catalog } = makeArchive('none');
+    const folder = path.join(target.walsDirectory, '0000000100000000');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, file), bytes);
+    archiveWalBytes(target, '000000010000000000000004', next, catalog);
+    assert.deepEqual(listRestorePoints(catalog, 'pg'), [afterPoint], file);
+  }
+  // Another timeline's segment 3 is not the one before: timeline 2's segment 4 follows timeline 2's segment 3.
+  const otherTimeline = makeArchive('none');
+  archiveWalBytes(otherTimeline.target, '000000010000000000000003', straddlingPair('straddle').previous, otherTimeline.catalog);
+  archiveWalBytes(otherTimeline.target, '000000020000000000000004', next, otherTimeline.catalog);
+  assert.deepEqual(listRestorePoints(otherTimeline.catalog, 'pg').map((point) => point.name), ['after']);
 });

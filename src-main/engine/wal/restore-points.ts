@@ -2,19 +2,23 @@
  * The restore points of a server's archived WAL: found in a segment's bytes
  * (wal-records.ts) as it is archived, or in every archived segment when the
  * catalog is rebuilt, and recorded in the catalog with the segment holding
- * each. Finding them never fails the caller: a file that cannot be read or
+ * each (the one its record ends in, for one that straddles two segments).
+ * Finding them never fails the caller: a file that cannot be read or
  * scanned (not a whole segment, not WAL) simply holds none.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { Lsn } from '../../../shared/domain/names';
 import type { RestorePoint } from '../../../shared/domain/restore-point';
 import type { Catalog } from '../catalog/catalog';
 import { recordRestorePoints } from '../catalog/restore-point-queries';
 import { decompressWal } from './compression';
-import { formatLsn, historyFileName, parseLsn } from './lsn';
-import { parseWalFileName, splitCompressionSuffix } from './segment-name';
-import { scanWalRestorePoints, type WalRestorePoint } from './wal-records';
+import { formatLsn, formatSegmentName, historyFileName, parseLsn, segmentNumberFromName } from './lsn';
+import { readWalSegmentHeader } from './segment-header';
+import { parseWalFileName, splitCompressionSuffix, walArchiveFolder, walCompressionSuffixes } from './segment-name';
+import {
+  restorePointRecordLimit, scanStraddlingRestorePoint, scanWalRestorePoints, straddlingRecordBytes, type WalRestorePoint,
+} from './wal-records';
 
 /** The restore points in the uncompressed bytes of archived segment `segmentName`; none when they cannot be scanned. */
 function findSegmentRestorePoints(walsDirectory: string, segmentName: string, bytes: Buffer): RestorePoint[] {
@@ -26,6 +30,8 @@ function findSegmentRestorePoints(walsDirectory: string, segmentName: string, by
   } catch {
     return [];
   }
+  const straddling = findStraddlingRestorePoint(walsDirectory, parsed, bytes);
+  if (straddling) found = [straddling, ...found];
   return found.map((point) => ({
     name: point.name,
     time: point.time,
@@ -34,6 +40,54 @@ function findSegmentRestorePoints(walsDirectory: string, segmentName: string, by
     endLsn: Lsn.parse(formatLsn(point.endLsn)),
     segment: segmentName,
   }));
+}
+
+/**
+ * The restore point whose record starts on the last page of the previous segment of this timeline and ends
+ * in this one (`bytes`), or null. Only a short remainder continued into this segment can end a restore point
+ * record, so the previous segment is rarely read. One that is not archived, or cannot be read, gives none:
+ * when it is archived after this one (out of order), the point is found by `rebuild-catalog`, which scans
+ * every segment again with its predecessor in place.
+ */
+function findStraddlingRestorePoint(walsDirectory: string, segment: { timeline: number; log: number; segment: number }, bytes: Buffer): WalRestorePoint | null {
+  try {
+    const remainder = straddlingRecordBytes(bytes);
+    if (remainder === null || remainder >= restorePointRecordLimit) return null;
+    const { segmentSize, blockSize } = readWalSegmentHeader(bytes);
+    const number = segmentNumberFromName(segment.log, segment.segment, segmentSize);
+    if (number === 0n) return null;
+    const lastPage = readArchivedLastPage(walsDirectory, formatSegmentName(segment.timeline, number - 1n, segmentSize), segmentSize, blockSize);
+    return lastPage === null ? null : scanStraddlingRestorePoint(lastPage, bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The last page of archived segment `name`: a positioned read of that page when stored plain, the whole file
+ * decompressed otherwise; null when it is not archived or not a whole segment. (archive-store.ts's
+ * findArchivedWal looks in the same places, but it indexes through this module: not imported, to keep out of a cycle.)
+ */
+function readArchivedLastPage(walsDirectory: string, name: string, segmentSize: number, blockSize: number): Buffer | null {
+  const folder = path.join(walsDirectory, walArchiveFolder(name));
+  for (const suffix of ['', ...walCompressionSuffixes]) {
+    const file = path.join(folder, `${name}${suffix}`);
+    if (!existsSync(file)) continue;
+    const { compression } = splitCompressionSuffix(file);
+    if (compression !== null) {
+      const whole = decompressWal(readFileSync(file), compression);
+      return whole.length === segmentSize ? whole.subarray(segmentSize - blockSize) : null;
+    }
+    const descriptor = openSync(file, 'r');
+    try {
+      if (fstatSync(descriptor).size !== segmentSize) return null;
+      const page = Buffer.alloc(blockSize);
+      return readSync(descriptor, page, 0, blockSize, segmentSize - blockSize) === blockSize ? page : null;
+    } finally {
+      closeSync(descriptor);
+    }
+  }
+  return null;
 }
 
 /** Records the restore points of a segment just archived; a failure leaves it without them and is not raised. */

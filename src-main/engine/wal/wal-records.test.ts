@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EngineError } from '../../../shared/errors';
-import { crc32c, formatPostgresTimestamp, scanWalRestorePoints } from './wal-records';
-import { fixtureBlockSize as blockSize, fixtureSegmentSize as segmentSize, restorePointBody as pointBody, SegmentWriter } from './wal-segment-fixture';
+import {
+  crc32c, formatPostgresTimestamp, restorePointRecordLimit, scanStraddlingRestorePoint, scanWalRestorePoints, straddlingRecordBytes,
+} from './wal-records';
+import {
+  fixtureBlockSize as blockSize, fixtureSegmentSize as segmentSize, restorePointBody as pointBody, SegmentWriter, xlogRecord,
+} from './wal-segment-fixture';
 
 // The synthetic segments are segment 3 of 1 MiB segments on log 0: they start at 0/300000.
 /** 2026-07-01T00:00:00.123456Z: 9,678 days after 2000-01-01 (26 years with 7 leap days = 9,497, then 181 to July) */
@@ -59,6 +63,92 @@ test('a restore point whose record continues into the next segment is skipped', 
   writer.append(0, 0x70, restorePointBody('too-late')); // 48 of its 98 bytes fit
   assert.equal(writer.offset, segmentSize);
   assert.deepEqual(scanWalRestorePoints(writer.bytes), []);
+});
+
+/** The last page of a segment: what the straddling scan reads of the previous one. */
+const lastPage = (segment: Buffer): Buffer => segment.subarray(segmentSize - blockSize);
+
+/**
+ * The segment after segment 3 (4 unless told): its first page continues `record` with its last `tailBytes`
+ * bytes (the rest of what segment 3 could not hold), then a whole restore point 'after'.
+ */
+function continuingSegment(record: Buffer, tailBytes: number, segmentNumber = 4): Buffer {
+  const writer = new SegmentWriter({ segmentNumber, continued: tailBytes });
+  record.copy(writer.bytes, 40, record.length - tailBytes);
+  writer.append(0, 0x70, restorePointBody('after'));
+  return writer.bytes;
+}
+
+test('a restore point straddling two segments is read from the last page of the one and the start of the other', () => {
+  // Segment 3 holds 1,048,576 - 40 - 127 × 24 = 1,045,488 bytes of records. Leaving 200 on its last page
+  // (0x3FFF38 on): 64 + 120 bytes of whole records, then a restore point at 0x3FFFF0 whose first 16 bytes fit.
+  const previous = new SegmentWriter();
+  previous.append(heap, 0, filler(1_045_488 - 200)); // page 127 continues 8,168 - 200 = 7,968 bytes of it
+  assert.equal(previous.bytes.readUInt32LE(segmentSize - blockSize + 16), 7968);
+  previous.append(heap, 0, filler(64)); // 0x3FFF38 .. 0x3FFF78
+  previous.append(heap, 0, filler(120)); // 0x3FFF78 .. 0x3FFFF0
+  previous.append(0, 0x70, restorePointBody('straddle')); // 0x3FFFF0: xl_tot_len, xl_xid and xl_prev on this page
+  assert.equal(previous.offset, segmentSize);
+  const record = xlogRecord(0, 0x70, 0x3fff78n, restorePointBody('straddle')); // the same record, whole
+  assert.deepEqual(previous.bytes.subarray(segmentSize - 16), record.subarray(0, 16));
+  // Its other 82 bytes open segment 4 (0/400000) after the long header: 0x400028 .. 0x40007A, aligned 0x400080.
+  const next = continuingSegment(record, 82);
+  assert.equal(straddlingRecordBytes(next), 82);
+  assert.ok(82 < restorePointRecordLimit);
+  assert.deepEqual(scanStraddlingRestorePoint(lastPage(previous.bytes), next),
+    { name: 'straddle', startLsn: 0x3ffff0n, endLsn: 0x400080n, time: '2026-07-01T00:00:00.123456Z', timeline: 1 });
+  // Neither segment alone holds it; segment 4's own scan finds only its whole one, after the continuation.
+  assert.deepEqual(scanWalRestorePoints(previous.bytes), []);
+  assert.deepEqual(scanWalRestorePoints(next).map((point) => [point.name, point.startLsn]), [['after', 0x400080n]]);
+
+  // A last page that holds nothing but the end of a long record before it: the restore point at 0x3FFFD0 (48 bytes
+  // before the end, as in the test above) is the first record on it; 50 bytes in segment 4 end at 0x400028 + 50,
+  // aligned 0x400060. Its pages say timeline 2.
+  const alone = new SegmentWriter({ timelineOfPage: () => 2 });
+  alone.append(heap, 0, filler(1_045_488 - 48));
+  alone.append(0, 0x70, restorePointBody('too-late'));
+  const aloneRecord = xlogRecord(0, 0x70, 0x300028n, restorePointBody('too-late'));
+  assert.deepEqual(alone.bytes.subarray(segmentSize - 48), aloneRecord.subarray(0, 48));
+  assert.deepEqual(scanStraddlingRestorePoint(lastPage(alone.bytes), continuingSegment(aloneRecord, 50)),
+    { name: 'too-late', startLsn: 0x3fffd0n, endLsn: 0x400060n, time: '2026-07-01T00:00:00.123456Z', timeline: 2 });
+});
+
+test('a straddling record gives none with a wrong CRC, from a page that does not precede the segment, or not a restore point', () => {
+  const previous = new SegmentWriter();
+  previous.append(heap, 0, filler(1_045_488 - 48));
+  previous.append(0, 0x70, restorePointBody('straddle')); // 0x3FFFD0, 48 bytes here and 50 in the next segment
+  const record = xlogRecord(0, 0x70, 0x300028n, restorePointBody('straddle'));
+  const page = lastPage(previous.bytes);
+  assert.equal(scanStraddlingRestorePoint(page, continuingSegment(record, 50))?.name, 'straddle');
+
+  const spoiled = continuingSegment(record, 50);
+  spoiled[40 + 30] = spoiled[40 + 30]! ^ 0x01; // a byte of rp_name, in the part segment 4 holds
+  assert.equal(scanStraddlingRestorePoint(page, spoiled), null);
+  // Segment 5 (0/500000) does not follow the page at 0/3FE000, whatever its first bytes.
+  assert.equal(scanStraddlingRestorePoint(page, continuingSegment(record, 50, 5)), null);
+  // A page claiming another address, as in a recycled segment.
+  const moved = Buffer.from(page);
+  moved.writeBigUInt64LE(0x3fc000n, 8);
+  assert.equal(scanStraddlingRestorePoint(moved, continuingSegment(record, 50)), null);
+  // The next segment continues a record of another length.
+  const longer = Buffer.concat([record, Buffer.alloc(8)]);
+  assert.equal(scanStraddlingRestorePoint(page, continuingSegment(longer, 58)), null);
+  // The record crossing the boundary is not a restore point: 200 bytes left, a 300-byte record over them.
+  const heapPage = new SegmentWriter();
+  heapPage.append(heap, 0, filler(1_045_488 - 200));
+  heapPage.append(heap, 0, filler(300));
+  assert.equal(scanStraddlingRestorePoint(lastPage(heapPage.bytes), continuingSegment(xlogRecord(heap, 0, 0x300028n, filler(300)), 100)), null);
+  // Written WAL that ends on the last page (zeros after it): nothing crosses.
+  const ended = new SegmentWriter();
+  ended.append(heap, 0, filler(1_045_488 - 200));
+  assert.equal(scanStraddlingRestorePoint(lastPage(ended.bytes), continuingSegment(record, 50)), null);
+});
+
+test('only a segment whose first page continues a record has a straddling remainder', () => {
+  assert.equal(straddlingRecordBytes(new SegmentWriter().bytes), null);
+  assert.equal(straddlingRecordBytes(new SegmentWriter({ continued: 8152 + 100 }).bytes), 8252);
+  assert.equal(straddlingRecordBytes(new SegmentWriter({ continued: 50 }).bytes), 50);
+  assert.throws(() => straddlingRecordBytes(Buffer.alloc(10)), (error) => error instanceof EngineError && error.code === 'wal-invalid');
 });
 
 test('the scan ends at XLOG_SWITCH, at a zero length, and where xl_prev does not follow on', () => {

@@ -4,6 +4,8 @@
  * header to record header across pages, reads the bytes of XLOG_RESTORE_POINT
  * records only, and keeps those whose CRC-32C is right. Pure: bytes in,
  * restore points out; no I/O and no catalog (restore-points.ts records them).
+ * A restore point whose record starts on the last page of one segment and ends
+ * in the next is read from that page and the next segment together.
  */
 import { EngineError } from '../../../shared/errors';
 import { walLongHeaderBytes, walPageMagics } from './segment-header';
@@ -39,6 +41,13 @@ const restorePointNameBytes = 64; // MAXFNAMELEN
 const postgresEpochMicros = 946_684_800_000_000n; // 2000-01-01T00:00:00Z in microseconds since 1970
 
 const maxAlign = (offset: number): number => (offset + 7) & ~7;
+
+/**
+ * Every XLOG_RESTORE_POINT record is shorter than this: its header (24 bytes), a short data block header (2)
+ * and xl_restore_point (72) make 98 bytes; a replication origin (3) and a top-level xid (5) would make 106.
+ * So a segment continuing a record from the previous one can end a restore point only when fewer bytes remain.
+ */
+export const restorePointRecordLimit = 128;
 
 interface PageHeader {
   info: number;
@@ -140,9 +149,84 @@ export function scanWalRestorePoints(segment: Buffer): WalRestorePoint[] {
 }
 
 /**
+ * How many bytes of a record continued from the previous segment open `segment` (its first page's
+ * xlp_rem_len when XLP_FIRST_IS_CONTRECORD), or null when no record runs into it. Throws 'wal-invalid'
+ * as scanWalRestorePoints does.
+ */
+export function straddlingRecordBytes(segment: Buffer): number | null {
+  const layout = readSegmentLayout(segment);
+  const first = readPageHeader(segment, layout, 0);
+  return first !== null && (first.info & xlpFirstIsContRecord) !== 0 ? first.remainingBytes : null;
+}
+
+/**
+ * The restore point whose record starts on `previousLastPage`, the last page of the segment before
+ * `segment`, and ends on `segment`'s first page (which scanWalRestorePoints skips in both), or null when
+ * the record crossing that boundary is not one (or the bytes do not make a whole record with a right CRC).
+ * Its end is in `segment`, where PostgreSQL reports it; its timeline is the previous page's xlp_tli. The head
+ * and the tail are joined as XLogReadRecord (xlogreader.c) joins a record over a page boundary. Throws 'wal-invalid' when `segment` is not a complete segment.
+ */
+export function scanStraddlingRestorePoint(previousLastPage: Buffer, segment: Buffer): WalRestorePoint | null {
+  const layout = readSegmentLayout(segment);
+  const tailBytes = straddlingRecordBytes(segment);
+  // The rest of a restore point record lies whole on the first page, after its long header.
+  if (tailBytes === null || walLongHeaderBytes + tailBytes > layout.blockSize) return null;
+  const head = readCrossingRecordHead(previousLastPage, layout);
+  if (head === null || head.bytes.length + tailBytes !== head.totalLength) return null;
+  const record = Buffer.concat([head.bytes, segment.subarray(walLongHeaderBytes, walLongHeaderBytes + tailBytes)]);
+  if (record[17] !== rmXlogId || (record[16]! & 0xf0) !== xlogRestorePoint) return null;
+  if (head.previousStart !== null && record.readBigUInt64LE(8) !== head.previousStart) return null;
+  const point = readRestorePoint(record);
+  if (point === null) return null;
+  return {
+    ...point,
+    startLsn: head.startLsn,
+    endLsn: layout.segmentStart + BigInt(maxAlign(walLongHeaderBytes + tailBytes)),
+    timeline: previousLastPage.readUInt32LE(4),
+  };
+}
+
+/** The first bytes of the record that runs over the end of a page: where it starts, its length, and where the record before it started when known. */
+interface CrossingRecordHead {
+  startLsn: bigint;
+  totalLength: number;
+  bytes: Buffer;
+  previousStart: bigint | null;
+}
+
+/**
+ * Walks the whole records of the page just before `layout`'s segment to the one that runs over its end. The page
+ * must be the one before (the segment's magic, xlp_pageaddr one block before it); its first record starts after
+ * the rest of one continued from the page before (xlp_rem_len), if any. A zero length or an XLOG_SWITCH ends the
+ * written WAL on it, and a record whose xl_prev does not name the one before is stale bytes: then none.
+ */
+function readCrossingRecordHead(page: Buffer, layout: SegmentLayout): CrossingRecordHead | null {
+  const { blockSize, magic, segmentStart } = layout;
+  if (page.length !== blockSize || page.readUInt16LE(0) !== magic) return null;
+  const pageAddress = page.readBigUInt64LE(8);
+  if (pageAddress + BigInt(blockSize) !== segmentStart) return null;
+  const info = page.readUInt16LE(2);
+  if ((info & xlpLongHeader) !== 0) return null;
+  let position = shortPageHeaderBytes + ((info & xlpFirstIsContRecord) !== 0 ? maxAlign(page.readUInt32LE(16)) : 0);
+  let previous: bigint | null = null;
+  // 8-byte alignment leaves at least 8 bytes of each record on the page: xl_tot_len is always here.
+  while (position < blockSize) {
+    const startLsn = pageAddress + BigInt(position);
+    const totalLength = page.readUInt32LE(position);
+    if (totalLength < recordHeaderBytes) return null;
+    if (position + totalLength > blockSize) return { startLsn, totalLength, bytes: page.subarray(position), previousStart: previous };
+    if (previous !== null && page.readBigUInt64LE(position + 8) !== previous) return null;
+    if (page[position + 17] === rmXlogId && (page[position + 16]! & 0xf0) === xlogSwitch) return null;
+    previous = startLsn;
+    position = maxAlign(position + totalLength);
+  }
+  return null;
+}
+
+/**
  * Where the scan goes on after a record it could not follow: nowhere when it continues into the next
- * segment (it cannot be read from this one, so it is skipped: a restore point record is ~100 bytes and
- * rarely the one) or when the WAL stops making sense; after the page header when PostgreSQL overwrote it.
+ * segment (it cannot be read from this one: scanStraddlingRestorePoint reads a restore point there with the
+ * next segment) or when the WAL stops making sense; after the page header when PostgreSQL overwrote it.
  */
 function resumePosition(walk: Exclude<Walk, { end: number }>): number | null {
   return walk.stop === 'broken' ? walk.resumeAt : null;
