@@ -2,13 +2,17 @@
  * Scenario "backup-rsync": backup method rsync over the real sshd on one
  * pgbench cluster, against pg_basebackup -Fp -X none and cp -a: full backups
  * (1 and 2 streams, gzip on the wire), the incremental after a confined change
- * and after a pgbench run that touches every table. Notes say what bound each.
+ * and after a pgbench run that touches every table. Two more lines measure the
+ * transport's floor on this machine: the same tar over SSH with nothing stored,
+ * through OpenSSH's client and through Barkeep's own ssh2 login. Notes say what bound each.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupMethodResult, PreviousBackup } from '../../src-main/engine/backup/backup-method';
 import { runRsyncBackup } from '../../src-main/engine/backup/rsync/rsync-method';
+import { quoteShellArg } from '../../src-main/engine/backup/rsync/shell-quote';
+import { openSshLogin } from '../../src-main/engine/backup/rsync/ssh-login';
 import { loadConfig } from '../../src-main/engine/config/load';
 import type { ServerConfig } from '../../src-main/engine/config/load';
 import type { JobContext } from '../../src-main/engine/jobs/job-queue';
@@ -41,6 +45,10 @@ interface Setup {
 const clockTicks = 100;
 const cores = readdirSync('/sys/devices/system/cpu').filter((name) => /^cpu\d+$/.test(name)).length || 1;
 const fullName = 'rsync method, full, 2 streams';
+const transportNames = {
+  openssh: 'ssh + tar, output discarded (OpenSSH client)',
+  ssh2: 'ssh + tar, output discarded (ssh2, as Barkeep logs in)',
+} as const;
 const confinedName = 'rsync method, incremental after a confined change';
 const rewriteName = 'rsync method, incremental after pgbench on every table';
 
@@ -101,6 +109,18 @@ async function setUp(ctx: ScenarioContext, opts: BackupRsyncOptions): Promise<Sc
         ])),
       },
       { name: 'cp -a', role: 'reference', run: () => timeRun(setup, 'cp -a', () => runCommand('cp', ['-a', cluster.dataDir, path.join(setup.destDir, 'cp')])) },
+      {
+        name: transportNames.openssh,
+        role: 'reference',
+        skipReason: findExecutable('ssh') ? null : 'ssh (OpenSSH client) not found',
+        run: () => timeRun(setup, transportNames.openssh, () => runCommand('sh', ['-c',
+          `${servers.plain.sshCommand} -c aes128-gcm@openssh.com -o BatchMode=yes ${quoteShellArg(tarCommand(cluster.dataDir))} > /dev/null`])),
+      },
+      {
+        name: transportNames.ssh2,
+        role: 'reference',
+        run: () => timeRun(setup, transportNames.ssh2, () => drainOverSsh2(servers.plain, tarCommand(cluster.dataDir))),
+      },
       rsync('rsync method, full, 1 stream', servers.plain, 1, null),
       rsync(fullName, servers.plain, 2, null),
       rsync('rsync method, full, 2 streams, gzip', servers.compressed, 2, null),
@@ -128,6 +148,29 @@ async function writeServers(workDir: string, cluster: TestCluster, sshd: TestSsh
   await writeFile(path.join(home, 'conf.d', 'bench.conf'), [...server('bench', []), ...server('bench-gzip', ['network_compression = on'])].join('\n'));
   const servers = loadConfig(path.join(home, 'barkeep.conf')).servers;
   return { plain: servers.find((one) => one.name === 'bench')!, compressed: servers.find((one) => one.name === 'bench-gzip')! };
+}
+
+/** What the rsync method's stream reads, roughly: the data folder as one tar, pg_wal left out. */
+function tarCommand(dataDir: string): string {
+  return `tar -C ${quoteShellArg(dataDir)} --exclude=./pg_wal -cf - .`;
+}
+
+/** Barkeep's SSH login and one exec, every byte received and dropped: the transport without disk, hashing or tar parsing. */
+async function drainOverSsh2(server: ServerConfig, command: string): Promise<number> {
+  const transport = await openSshLogin(server.sshCommand!, { keyHint: 'the bench server has a key' });
+  try {
+    const running = await transport.execStream(command);
+    let bytes = 0;
+    running.stdout.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    running.stderr.resume();
+    const exit = await running.done;
+    if (exit.code !== 0) throw new Error(`remote tar exited with ${exit.code}`);
+    return bytes;
+  } finally {
+    await transport.close();
+  }
 }
 
 async function takeBaseBackup(workDir: string, name: string, server: ServerConfig): Promise<PreviousBackup> {
@@ -250,6 +293,10 @@ function describeRun(setup: Setup): string[] {
   const full = medianWall(fullName);
   const reference = medianWall('pg_basebackup -Fp -X none');
   if (full && reference) notes.push(`full (2 streams) throughput: ${(reference / full).toFixed(2)}× pg_basebackup's (target ≥ 0.8×)`);
+  for (const name of Object.values(transportNames)) {
+    const floor = medianWall(name);
+    if (floor && reference) notes.push(`${name}: ${(reference / floor).toFixed(2)}× pg_basebackup's throughput with nothing stored, hashed or parsed: the most any SSH copy reaches here`);
+  }
   const confined = medianWall(confinedName);
   const rewrite = medianWall(rewriteName);
   if (full && confined) notes.push(`incremental after a confined change: ${((confined / full) * 100).toFixed(0)}% of the full backup's time (target ≤ 15%)`);
