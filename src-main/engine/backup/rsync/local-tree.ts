@@ -21,8 +21,8 @@ export interface ReuseOutcome {
   copiedInsteadOfLinked: number;
 }
 
-/** links made per turn of the event loop: about 2 ms of a thread's time */
-const linksPerTurn = 128;
+/** the longest the links hold the event loop between two turns (a link on a network store can take milliseconds) */
+const turnMs = 8;
 /** copies in flight on the thread pool */
 const copyConcurrency = 16;
 
@@ -41,8 +41,8 @@ export async function createSymlinks(dataFolder: string, symlinks: readonly Remo
 
 /**
  * Links (or copies) unchanged files from the previous backup's data folder.
- * Links are made synchronously, a chunk at a time with a turn of the event
- * loop between chunks (the transfer streams run meanwhile): a link is a few
+ * Links are made synchronously, with a turn of the event loop every few
+ * milliseconds (the transfer streams run meanwhile): a link is a few
  * microseconds of the kernel's, and each trip through the thread pool cost
  * more than that while the streams used it (958 links: 40 ms → 17 ms).
  * Copies, and links refused by the file system, go a few at a time on the pool.
@@ -71,15 +71,17 @@ export async function reuseFiles(
 
   const toCopy: ReusedFile[] = [];
   if (opts.mode === 'link') {
-    for (let start = 0; start < files.length; start += linksPerTurn) {
-      checkCancelled();
-      for (const file of files.slice(start, start + linksPerTurn)) {
-        const { source, target } = paths(file);
-        const linked = linkNow(source, target);
-        if (linked === 'refused') toCopy.push(file);
-        else record(file, linked);
+    let turnStarted = performance.now();
+    for (const file of files) {
+      if (performance.now() - turnStarted >= turnMs) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turnStarted = performance.now();
       }
-      await new Promise((resolve) => setImmediate(resolve));
+      checkCancelled();
+      const { source, target } = paths(file);
+      const linked = linkNow(source, target);
+      if (linked === 'refused') toCopy.push(file);
+      else record(file, linked);
     }
   } else {
     toCopy.push(...files);
