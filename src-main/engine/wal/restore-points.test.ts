@@ -126,6 +126,24 @@ for (const compression of ['none', 'gzip', 'zstd'] as const) {
   });
 }
 
+test('the earlier segment is read back from the archive (decompressed) when another segment was indexed in between', () => {
+  const { target, catalog } = makeArchive('gzip');
+  const { previous, next } = straddlingPair('straddle');
+  archiveWalBytes(target, '000000010000000000000003', previous, catalog);
+  archiveWalBytes(target, '000000010000000000000007', segmentWithTwoPoints('seven-a', 'seven-b', { segmentNumber: 7 }), catalog);
+  archiveWalBytes(target, '000000010000000000000004', next, catalog);
+  assert.deepEqual(listRestorePoints(catalog, 'pg').filter((point) => point.segment.endsWith('4')), [straddlePoint, afterPoint]);
+});
+
+test('the segment indexed just before is not read again: its last page is kept in memory', () => {
+  const { target, catalog } = makeArchive('none');
+  const { previous, next } = straddlingPair('straddle');
+  archiveWalBytes(target, '000000010000000000000003', previous, catalog);
+  rmSync(path.join(target.walsDirectory, '0000000100000000', '000000010000000000000003'));
+  archiveWalBytes(target, '000000010000000000000004', next, catalog);
+  assert.deepEqual(listRestorePoints(catalog, 'pg'), [straddlePoint, afterPoint]);
+});
+
 test('a straddling restore point is found at rebuild when the earlier segment is archived after the later one', () => {
   const { target, catalog } = makeArchive('gzip');
   const { previous, next } = straddlingPair('straddle');

@@ -20,6 +20,12 @@ import {
   restorePointRecordLimit, scanStraddlingRestorePoint, scanWalRestorePoints, straddlingRecordBytes, type WalRestorePoint,
 } from './wal-records';
 
+/**
+ * The last page of the segment each archive indexed last, by wals directory: segments arrive in order,
+ * so the next one's straddling record is usually read from memory, not from a (compressed) file.
+ */
+const lastIndexedPages = new Map<string, { segmentName: string; page: Buffer }>();
+
 /** The restore points in the uncompressed bytes of archived segment `segmentName`; none when they cannot be scanned. */
 function findSegmentRestorePoints(walsDirectory: string, segmentName: string, bytes: Buffer): RestorePoint[] {
   const parsed = parseWalFileName(segmentName);
@@ -31,6 +37,8 @@ function findSegmentRestorePoints(walsDirectory: string, segmentName: string, by
     return [];
   }
   const straddling = findStraddlingRestorePoint(walsDirectory, parsed, bytes);
+  // A copy: `bytes` may be a buffer the caller reuses, and 8 KiB is all the next segment needs.
+  lastIndexedPages.set(walsDirectory, { segmentName, page: Buffer.from(bytes.subarray(bytes.length - readWalSegmentHeader(bytes).blockSize)) });
   if (straddling) found = [straddling, ...found];
   return found.map((point) => ({
     name: point.name,
@@ -56,7 +64,9 @@ function findStraddlingRestorePoint(walsDirectory: string, segment: { timeline: 
     const { segmentSize, blockSize } = readWalSegmentHeader(bytes);
     const number = segmentNumberFromName(segment.log, segment.segment, segmentSize);
     if (number === 0n) return null;
-    const lastPage = readArchivedLastPage(walsDirectory, formatSegmentName(segment.timeline, number - 1n, segmentSize), segmentSize, blockSize);
+    const previousName = formatSegmentName(segment.timeline, number - 1n, segmentSize);
+    const remembered = lastIndexedPages.get(walsDirectory);
+    const lastPage = remembered?.segmentName === previousName ? remembered.page : readArchivedLastPage(walsDirectory, previousName, segmentSize, blockSize);
     return lastPage === null ? null : scanStraddlingRestorePoint(lastPage, bytes);
   } catch {
     return null;
