@@ -6,16 +6,15 @@
 // again at `rebuild-catalog`, and a `--target-name` plan knows it. pg_waldump shows the record where we say it starts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { readArchivedWal } from '../../src-main/engine/wal/archive-store';
 import { formatLsn, parseLsn, parseSizeSetting } from '../../src-main/engine/wal/lsn';
 import { startArchivedCluster, type ArchivedCluster } from '../support/archived-cluster';
 import { archiveWrittenWal, newestBackup, takeBackup } from '../support/recovery-archive';
+import { listRestorePoints, rebuildCatalogFromScratch } from '../support/restore-point-cli';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
-
-interface ListedPoint { name: string; time: string; timeline: number; startLsn: string; endLsn: string; segment: string }
 
 /** A restore point that straddled: its name, where the insert position was before it, what PostgreSQL returned. */
 interface Straddle { name: string; insertedFrom: bigint; lsn: string; earlierSegment: string; laterSegment: string }
@@ -28,12 +27,6 @@ let straddle: Straddle | undefined;
 const barkeep = (...args: string[]) => fixture!.barkeep(...args);
 const walsDirectory = (): string => path.join(fixture!.home, 'pg', 'wals');
 const attempts = 5;
-
-async function listRestorePoints(): Promise<ListedPoint[]> {
-  const listed = await barkeep('-f', 'json', 'list-restore-points', 'pg');
-  assert.equal(listed.code, 0, listed.stderr);
-  return JSON.parse(listed.stdout) as ListedPoint[];
-}
 
 /**
  * Makes a restore point whose record starts in one segment and ends in the next. Each attempt reads the insert
@@ -98,7 +91,7 @@ after(async () => {
 });
 
 test('a restore point straddling two segments is listed with the LSN PostgreSQL returned and the later segment', async () => {
-  const points = await listRestorePoints();
+  const points = await listRestorePoints(fixture!);
   assert.deepEqual(points.map((point) => ({ name: point.name, lsn: point.endLsn })), made);
   const point = points.find((listed) => listed.name === straddle!.name)!;
   assert.equal(point.endLsn, straddle!.lsn);
@@ -111,7 +104,7 @@ test('a restore point straddling two segments is listed with the LSN PostgreSQL 
 });
 
 test('pg_waldump reads the RESTORE_POINT record where Barkeep says it starts', async () => {
-  const point = (await listRestorePoints()).find((listed) => listed.name === straddle!.name)!;
+  const point = (await listRestorePoints(fixture!)).find((listed) => listed.name === straddle!.name)!;
   const root = await makeTempDir('restore-point-straddle-waldump');
   try {
     for (const segment of [straddle!.earlierSegment, straddle!.laterSegment]) {
@@ -131,14 +124,9 @@ test('pg_waldump reads the RESTORE_POINT record where Barkeep says it starts', a
 });
 
 test('rebuild-catalog finds the straddling restore point again', async () => {
-  const before = await listRestorePoints();
-  const catalogFile = path.join(fixture!.home, 'catalog.db');
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${catalogFile}${suffix}`, { force: true });
-  assert.equal(existsSync(catalogFile), false);
-  const rebuilt = await barkeep('-f', 'json', 'rebuild-catalog');
-  assert.equal(rebuilt.code, 0, rebuilt.stderr + rebuilt.stdout);
-  assert.equal((JSON.parse(rebuilt.stdout) as { restorePoints: number }).restorePoints, made.length);
-  assert.deepEqual(await listRestorePoints(), before);
+  const before = await listRestorePoints(fixture!);
+  assert.equal(await rebuildCatalogFromScratch(fixture!), made.length);
+  assert.deepEqual(await listRestorePoints(fixture!), before);
 });
 
 test('a restore plan to the straddling restore point knows it', async () => {

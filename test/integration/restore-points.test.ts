@@ -7,7 +7,7 @@
 // plan chose holds none of the rows written after it.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { readArchivedWal } from '../../src-main/engine/wal/archive-store';
@@ -15,10 +15,9 @@ import { formatLsn, parseLsn } from '../../src-main/engine/wal/lsn';
 import { scanWalRestorePoints } from '../../src-main/engine/wal/wal-records';
 import { startArchivedCluster, type ArchivedCluster } from '../support/archived-cluster';
 import { archiveWrittenWal, newestBackup, takeBackup } from '../support/recovery-archive';
+import { listRestorePoints, rebuildCatalogFromScratch } from '../support/restore-point-cli';
 import { makeRestoreFolder, startRestoredCluster } from '../support/recovery-restored-cluster';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
-
-interface ListedPoint { name: string; time: string; timeline: number; startLsn: string; endLsn: string; segment: string }
 
 let fixture: ArchivedCluster | undefined;
 /** what pg_create_restore_point() returned, in the order they were made */
@@ -29,12 +28,6 @@ let secondBackup = '';
 
 const barkeep = (...args: string[]) => fixture!.barkeep(...args);
 const walsDirectory = (): string => path.join(fixture!.home, 'pg', 'wals');
-
-async function listRestorePoints(): Promise<ListedPoint[]> {
-  const listed = await barkeep('-f', 'json', 'list-restore-points', 'pg');
-  assert.equal(listed.code, 0, listed.stderr);
-  return JSON.parse(listed.stdout) as ListedPoint[];
-}
 
 before(async () => {
   fixture = await startArchivedCluster('restore-points', ['compression = gzip']);
@@ -66,7 +59,7 @@ after(async () => {
 });
 
 test('list-restore-points lists exactly the restore points made, with the LSNs PostgreSQL returned, newest last', async () => {
-  const points = await listRestorePoints();
+  const points = await listRestorePoints(fixture!);
   assert.deepEqual(points.map((point) => ({ name: point.name, lsn: point.endLsn })), made);
   for (const point of points) {
     assert.equal(point.timeline, 1);
@@ -84,7 +77,7 @@ test('list-restore-points lists exactly the restore points made, with the LSNs P
 });
 
 test('the scanner finds in real archived segments what pg_waldump finds', async () => {
-  const points = await listRestorePoints();
+  const points = await listRestorePoints(fixture!);
   const root = await makeTempDir('restore-points-waldump');
   try {
     for (const segment of [...new Set(points.map((point) => point.segment))]) {
@@ -111,14 +104,9 @@ test('the scanner finds in real archived segments what pg_waldump finds', async 
 });
 
 test('rebuild-catalog finds the same restore points again in the archived segments', async () => {
-  const before = await listRestorePoints();
-  const catalogFile = path.join(fixture!.home, 'catalog.db');
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${catalogFile}${suffix}`, { force: true });
-  assert.equal(existsSync(catalogFile), false);
-  const rebuilt = await barkeep('-f', 'json', 'rebuild-catalog');
-  assert.equal(rebuilt.code, 0, rebuilt.stderr + rebuilt.stdout);
-  assert.equal((JSON.parse(rebuilt.stdout) as { restorePoints: number }).restorePoints, 3);
-  assert.deepEqual(await listRestorePoints(), before);
+  const before = await listRestorePoints(fixture!);
+  assert.equal(await rebuildCatalogFromScratch(fixture!), 3);
+  assert.deepEqual(await listRestorePoints(fixture!), before);
 });
 
 test('a restore plan to a known restore point names it and starts from the backup that reaches it', async () => {
@@ -129,7 +117,7 @@ test('a restore plan to a known restore point names it and starts from the backu
     assert.equal(planned.code, 0, planned.stderr + planned.stdout);
     assert.notEqual(firstBackup, secondBackup);
     assert.match(planned.stdout, new RegExp(`backup: +${firstBackup} `), 'the newer backup began after the restore point');
-    const first = (await listRestorePoints())[0]!;
+    const first = (await listRestorePoints(fixture!))[0]!;
     assert.ok(planned.stdout.includes(`target:      restore point 'before-change' at lsn ${made[0]!.lsn} on timeline 1, made ${first.time}, then pause`), planned.stdout);
     assert.doesNotMatch(planned.stdout, /WARNING/);
     assert.ok(!existsSync(dest));
