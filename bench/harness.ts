@@ -49,6 +49,13 @@ export interface ScenarioContext {
    * inodes, and the next contender's file creation measured 3–5× slower.
    */
   setAside(folder: string): Promise<void>;
+  /**
+   * Deletes the folder once the last scenario has run (or at exit), not at this
+   * scenario's teardown: a scenario's thousands of deleted files would slow the
+   * next scenario's file creation for minutes (see setAside). Deleted at
+   * teardown after all when the volume has under a fifth free.
+   */
+  removeAtEnd(folder: string): void;
 }
 
 export interface Scenario {
@@ -62,6 +69,8 @@ export interface Scenario {
 export interface RunOptions {
   runs: number;
   log(message: string): void;
+  /** the bench's list of folders deleted after every scenario ran */
+  removeAtEnd(folder: string): void;
 }
 
 /** Sets up, runs every contender opts.runs times interleaved, tears down; never throws for a contender's failure. */
@@ -70,6 +79,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const setAsideFolders = new Set<string>();
   let setAsideCount = 0;
   let lowSpaceSaid = false;
+  const lowOnSpace = async (folder: string): Promise<boolean> => {
+    const volume = await statfs(path.dirname(folder));
+    return volume.bavail < volume.blocks / 5;
+  };
   const ctx: ScenarioContext = {
     log: (message) => opts.log(`[${scenario.name}] ${message}`),
     onTeardown: (cleanup) => {
@@ -77,8 +90,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     },
     setAside: async (folder) => {
       // Kept outputs fill the volume run by run: below a fifth free, they are deleted after all.
-      const volume = await statfs(path.dirname(folder));
-      if (volume.bavail < volume.blocks / 5) {
+      if (await lowOnSpace(folder)) {
         if (!lowSpaceSaid) ctx.log('under 20% free on the output volume: runs\' outputs are deleted between runs (file creation may measure slower)');
         lowSpaceSaid = true;
         await rm(folder, { recursive: true, force: true });
@@ -88,11 +100,17 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const aside = path.join(path.dirname(folder), '.set-aside');
       if (!setAsideFolders.has(aside)) {
         setAsideFolders.add(aside);
-        cleanups.push(() => rm(aside, { recursive: true, force: true }));
+        ctx.removeAtEnd(aside);
       }
       await mkdir(aside, { recursive: true });
       await rename(folder, path.join(aside, `${path.basename(folder)}-${++setAsideCount}`)).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
+      });
+    },
+    removeAtEnd: (folder) => {
+      cleanups.push(async () => {
+        if (await lowOnSpace(folder).catch(() => true)) await rm(folder, { recursive: true, force: true });
+        else opts.removeAtEnd(folder);
       });
     },
   };

@@ -5,7 +5,7 @@
  * so a failure or Ctrl-C still stops servers, kills children and removes folders.
  */
 import os from 'node:os';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { registerExitCleanup } from '../test/support/temp-dir';
 import { runScenario } from './harness';
@@ -58,10 +58,18 @@ async function main(): Promise<number> {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown cpu';
   console.log(`barkeep bench: node ${process.version}, ${os.cpus().length} × ${cpu}, ${args.runs} run${args.runs === 1 ? '' : 's'} per contender\n`);
   const results: ScenarioResult[] = [];
-  for (const scenario of selected) {
-    const result = await runScenario(scenario, { runs: args.runs, log: (message) => process.stderr.write(`${message}\n`) });
-    results.push(result);
-    console.log(`${formatScenarioTable(result)}\n`);
+  // Deleted after the last scenario, so one scenario's deletions never slow the next one's file creation.
+  const removeAtEnd: string[] = [];
+  try {
+    for (const scenario of selected) {
+      const result = await runScenario(scenario, {
+        runs: args.runs, log: (message) => process.stderr.write(`${message}\n`), removeAtEnd: (folder) => removeAtEnd.push(folder),
+      });
+      results.push(result);
+      console.log(`${formatScenarioTable(result)}\n`);
+    }
+  } finally {
+    for (const folder of removeAtEnd.reverse()) await rm(folder, { recursive: true, force: true });
   }
   if (args.jsonFile !== null) {
     const report = { startedAt, node: process.version, cpus: os.cpus().length, cpu, runs: args.runs, scenarios: results };

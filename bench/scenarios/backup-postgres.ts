@@ -13,7 +13,7 @@ import { Catalog } from '../../src-main/engine/catalog/catalog';
 import { loadConfig, type ServerConfig } from '../../src-main/engine/config/load';
 import type { JobContext } from '../../src-main/engine/jobs/job-queue';
 import { startTestCluster, type TestCluster } from '../../test/support/pg-cluster';
-import { makeTempDir, removeTempDir } from '../../test/support/temp-dir';
+import { makeTempDir } from '../../test/support/temp-dir';
 import { findExecutable, measureBytes, runCommand } from '../command';
 import type { Contender, Scenario, ScenarioContext, ScenarioFixture } from '../harness';
 import { formatMegabytes } from '../report';
@@ -55,7 +55,7 @@ async function setUp(ctx: ScenarioContext, opts: BackupPostgresOptions): Promise
   ctx.onTeardown(() => cluster.stop());
   await cluster.psql('checkpoint');
   const workDir = await makeTempDir('bench-backup');
-  ctx.onTeardown(() => removeTempDir(workDir));
+  ctx.removeAtEnd(workDir);
   const setup: Setup = {
     cluster, workDir, destDir: path.join(workDir, 'dest'), home: path.join(workDir, 'home'),
     // What every contender copies: the data folder without pg_wal (pg_basebackup -X none and BASE_BACKUP skip it).

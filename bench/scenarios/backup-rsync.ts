@@ -22,7 +22,7 @@ import { startTestCluster } from '../../test/support/pg-cluster';
 import type { TestCluster } from '../../test/support/pg-cluster';
 import { startTestSshd } from '../../test/support/sshd';
 import type { TestSshd } from '../../test/support/sshd';
-import { makeTempDir, removeTempDir } from '../../test/support/temp-dir';
+import { makeTempDir } from '../../test/support/temp-dir';
 import { findExecutable, measureBytes, runCommand } from '../command';
 import type { Contender, Scenario, ScenarioContext, ScenarioFixture } from '../harness';
 import { formatMegabytes, median } from '../report';
@@ -65,7 +65,7 @@ async function setUp(ctx: ScenarioContext, opts: BackupRsyncOptions): Promise<Sc
   const sshd = await startTestSshd();
   ctx.onTeardown(() => sshd.stop());
   const workDir = await makeTempDir('bench-backup-rsync');
-  ctx.onTeardown(() => removeTempDir(workDir));
+  ctx.removeAtEnd(workDir);
   const servers = await writeServers(workDir, cluster, sshd);
 
   // One final state serves every contender (runs are interleaved), so the history is built first:

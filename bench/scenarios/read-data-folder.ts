@@ -12,7 +12,7 @@ import { startTestCluster } from '../../test/support/pg-cluster';
 import type { TestCluster } from '../../test/support/pg-cluster';
 import { startTestSshd } from '../../test/support/sshd';
 import type { TestSshd } from '../../test/support/sshd';
-import { makeTempDir, removeTempDir } from '../../test/support/temp-dir';
+import { makeTempDir } from '../../test/support/temp-dir';
 import { assertExitCode, findExecutable, measureBytes, quoteForShell, runCommand, startCommand } from '../command';
 import type { Contender, Scenario, ScenarioContext, ScenarioFixture } from '../harness';
 import { formatMegabytes } from '../report';
@@ -70,7 +70,7 @@ async function setUp(ctx: ScenarioContext, opts: ReadDataFolderOptions): Promise
   ctx.onTeardown(() => sshd.stop());
 
   const workDir = await makeTempDir('bench-read');
-  ctx.onTeardown(() => removeTempDir(workDir));
+  ctx.removeAtEnd(workDir);
   const setup: Setup = {
     cluster, sshd, destDir: path.join(workDir, 'dest'), sourceBytes: await measureBytes(cluster.dataDir), destBytes: new Map(),
   };

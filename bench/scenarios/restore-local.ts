@@ -75,7 +75,7 @@ async function setUp(ctx: ScenarioContext, opts: RestoreLocalOptions): Promise<S
 
   // 2. one real Barkeep backup, waiting until the WAL that makes it consistent is archived
   const workDir = await makeTempDir('bench-restore');
-  ctx.onTeardown(() => removeTempDir(workDir));
+  ctx.removeAtEnd(workDir);
   const home = path.join(workDir, 'home');
   const server = await prepareHome(home, cluster.conninfo, incomingDir);
   const catalog = Catalog.open(path.join(home, 'catalog.db'));
