@@ -12,7 +12,7 @@ import { EngineError, toErrorPayload } from '../../shared/errors';
 import { Catalog, type CheckResultRow } from './catalog/catalog';
 import { lastDrill } from './catalog/drill-queries';
 import { listRestorePoints } from './catalog/restore-point-queries';
-import { rebuildCatalog, type RebuildReport } from './catalog/rebuild';
+import { rebuildCatalog, type RebuildProgress, type RebuildReport } from './catalog/rebuild';
 import { watchConfigFiles } from './config/config-watch';
 import { ensureHome } from './config/home';
 import { loadConfig } from './config/load';
@@ -243,8 +243,8 @@ export class Engine {
     });
   }
 
-  rebuildCatalog(): RebuildReport {
-    const report = rebuildCatalog(this.catalog.file, this.currentConfig.servers);
+  rebuildCatalog(onProgress?: (progress: RebuildProgress) => void): RebuildReport {
+    const report = rebuildCatalog(this.catalog.file, this.currentConfig.servers, onProgress);
     this.invalidate('servers');
     this.invalidate('backups');
     return report;

@@ -107,6 +107,15 @@ test('rebuild-catalog finds the same restore points again in the archived segmen
   const before = await listRestorePoints(fixture!);
   assert.equal(await rebuildCatalogFromScratch(fixture!), 3);
   assert.deepEqual(await listRestorePoints(fixture!), before);
+
+  // On the console it says how far the scan has come, ending with every archived segment read.
+  const segments = readdirSync(path.join(walsDirectory(), '0000000100000000')).filter((file) => /^[0-9A-F]{24}\.gz$/.test(file)).length;
+  const printed = await barkeep('rebuild-catalog');
+  assert.equal(printed.code, 0, printed.stderr);
+  const lines = printed.stderr.trimEnd().split('\n');
+  assert.equal(lines.at(-1), `reading the archived WAL of server 'pg' for restore points: ${segments} of ${segments} segments`, printed.stderr);
+  assert.match(printed.stdout, /^  restore points: +3$/m);
+  assert.deepEqual(await listRestorePoints(fixture!), before);
 });
 
 test('a restore plan to a known restore point names it and starts from the backup that reaches it', async () => {

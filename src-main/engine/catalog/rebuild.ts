@@ -103,7 +103,14 @@ function indexServer(catalog: Catalog, server: IndexedServer, restorePoints: rea
   report.restorePoints += restorePoints.length;
 }
 
-export function rebuildCatalog(file: string, servers: readonly IndexedServer[]): RebuildReport {
+/** How far the scan of the archived WAL for restore points has come (the long part of a rebuild). */
+export interface RebuildProgress {
+  server: string;
+  segmentsRead: number;
+  segments: number;
+}
+
+export function rebuildCatalog(file: string, servers: readonly IndexedServer[], onProgress?: (progress: RebuildProgress) => void): RebuildReport {
   const report: RebuildReport = { servers: 0, backups: 0, walSegments: 0, timelines: 0, restorePoints: 0, problems: [], movedAside: null };
   let catalog: Catalog;
   try {
@@ -117,7 +124,8 @@ export function rebuildCatalog(file: string, servers: readonly IndexedServer[]):
   }
   try {
     // Reading every archived segment takes long: done before the transaction, so the write lock is held briefly.
-    const restorePoints = servers.map((server) => scanArchivedRestorePoints(server.walsDirectory));
+    const restorePoints = servers.map((server) => scanArchivedRestorePoints(server.walsDirectory,
+      (segmentsRead, segments) => onProgress?.({ server: server.name, segmentsRead, segments })));
     catalog.db.transaction(() => {
       for (const table of ['servers', 'backups', 'wal_segments', 'timelines', 'restore_points']) catalog.db.exec(`DELETE FROM ${table}`);
       servers.forEach((server, index) => indexServer(catalog, server, restorePoints[index]!, report));

@@ -144,6 +144,16 @@ test('the segment indexed just before is not read again: its last page is kept i
   assert.deepEqual(listRestorePoints(catalog, 'pg'), [straddlePoint, afterPoint]);
 });
 
+test('scanning the whole archive says after each segment how far it has come', () => {
+  const { target, catalog } = makeArchive('gzip');
+  const { previous, next } = straddlingPair('straddle');
+  archiveWalBytes(target, '000000010000000000000003', previous, catalog);
+  archiveWalBytes(target, '000000010000000000000004', next, catalog);
+  const heard: [number, number][] = [];
+  assert.deepEqual(scanArchivedRestorePoints(target.walsDirectory, (done, total) => heard.push([done, total])), [straddlePoint, afterPoint]);
+  assert.deepEqual(heard, [[1, 2], [2, 2]]);
+});
+
 test('a straddling restore point is found at rebuild when the earlier segment is archived after the later one', () => {
   const { target, catalog } = makeArchive('gzip');
   const { previous, next } = straddlingPair('straddle');

@@ -109,24 +109,30 @@ export function indexSegmentRestorePoints(catalog: Catalog, server: string, wals
   }
 }
 
-/** The restore points of every segment archived under `walsDirectory` (compressed ones decompressed), in file order. */
-export function scanArchivedRestorePoints(walsDirectory: string): RestorePoint[] {
+/**
+ * The restore points of every segment archived under `walsDirectory` (compressed ones decompressed), in file
+ * order. `onSegment` hears after each segment how many of them have been read: on a large archive this is
+ * minutes of decompression.
+ */
+export function scanArchivedRestorePoints(walsDirectory: string, onSegment?: (done: number, total: number) => void): RestorePoint[] {
   if (!existsSync(walsDirectory)) return [];
-  const points: RestorePoint[] = [];
+  const segments: { file: string; name: string; compression: ReturnType<typeof splitCompressionSuffix>['compression'] }[] = [];
   for (const folder of readdirSync(walsDirectory).filter((entry) => /^[0-9A-F]{16}$/.test(entry)).sort()) {
     for (const file of readdirSync(path.join(walsDirectory, folder)).sort()) {
       const { name, compression } = splitCompressionSuffix(file);
       const parsed = parseWalFileName(name);
-      if (parsed?.kind !== 'segment' || parsed.partial) continue;
-      let bytes: Buffer;
-      try {
-        bytes = decompressWal(readFileSync(path.join(walsDirectory, folder, file)), compression);
-      } catch {
-        continue;
-      }
-      points.push(...findSegmentRestorePoints(walsDirectory, name, bytes));
+      if (parsed?.kind === 'segment' && !parsed.partial) segments.push({ file: path.join(walsDirectory, folder, file), name, compression });
     }
   }
+  const points: RestorePoint[] = [];
+  segments.forEach((segment, index) => {
+    try {
+      points.push(...findSegmentRestorePoints(walsDirectory, segment.name, decompressWal(readFileSync(segment.file), segment.compression)));
+    } catch {
+      // Unreadable or not a whole segment: it holds none.
+    }
+    onSegment?.(index + 1, segments.length);
+  });
   return points;
 }
 
