@@ -114,7 +114,7 @@ test('rebuild-catalog finds the same restore points again in the archived segmen
   assert.equal(printed.code, 0, printed.stderr);
   const lines = printed.stderr.trimEnd().split('\n');
   assert.equal(lines.at(-1), `reading the archived WAL of server 'pg' for restore points: ${segments} of ${segments} segments`, printed.stderr);
-  assert.match(printed.stdout, /^  restore points: +3$/m);
+  assert.match(printed.stdout, /^ {2}restore points: +3$/m);
   assert.deepEqual(await listRestorePoints(fixture!), before);
 });
 
