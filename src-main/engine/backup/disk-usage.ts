@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { BackupInfo } from '../../../shared/domain/backup';
 import { BackupId } from '../../../shared/domain/names';
 import type { Catalog } from '../catalog/catalog';
+import { createTurnTaker } from '../process/event-loop-turns';
 import { readBackupInfo, writeBackupInfo } from '../store/backup-info-file';
 import { backupInfoFile, baseFolder, type StorePaths } from '../store/layout';
 
@@ -193,7 +194,7 @@ const turnMs = 8;
 
 async function walkFiles(root: string, visit: (stats: { dev: number; ino: number; size: number; nlink: number }) => void): Promise<void> {
   const folders = [root];
-  let turnStarted = performance.now();
+  const takeTurn = createTurnTaker(turnMs);
   for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
     let entries;
     try {
@@ -212,10 +213,7 @@ async function walkFiles(root: string, visit: (stats: { dev: number; ino: number
       if (!entry.isFile()) continue;
       const stats = lstatSync(entryPath, { throwIfNoEntry: false });
       if (stats) visit(stats);
-      if (performance.now() - turnStarted >= turnMs) {
-        await new Promise((resolve) => setImmediate(resolve));
-        turnStarted = performance.now();
-      }
+      await takeTurn();
     }
   }
 }

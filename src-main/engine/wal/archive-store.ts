@@ -14,7 +14,10 @@ import { timelineRow, walSegmentRow } from '../catalog/rebuild';
 import { fsyncFolder, writeFileAtomic } from '../store/atomic-file';
 import { compressionSuffix, compressWal, decompressWal, type WalCompression } from './compression';
 import { indexSegmentRestorePoints } from './restore-points';
-import { parseWalFileName, walArchiveFolder } from './segment-name';
+import { archiveFolderFor, findArchivedWal } from './archive-location';
+import { parseWalFileName } from './segment-name';
+
+export { archiveFolderFor, findArchivedWal, type ArchivedWalFile } from './archive-location';
 
 export interface WalArchiveTarget {
   server: string;
@@ -28,33 +31,7 @@ export function walArchiveTargetOf(server: { name: string; walsDirectory: string
   return { server: server.name, walsDirectory: server.walsDirectory, errorsDirectory: server.errorsDirectory, compression: server.compression };
 }
 
-export interface ArchivedWalFile {
-  file: string;
-  compression: WalCompression;
-}
-
 export type ArchiveOutcome = { outcome: 'stored' | 'duplicate'; file: string };
-
-const suffixes: readonly [string, WalCompression][] = [['', 'none'], ['.gz', 'gzip'], ['.zst', 'zstd']];
-
-/** Where a WAL file lives in the archive: segments and labels in their timeline+log folder, history files at the top. */
-export function archiveFolderFor(walsDirectory: string, name: string): string {
-  const parsed = parseWalFileName(name);
-  if (parsed === null || (parsed.kind === 'segment' && parsed.partial)) {
-    throw new EngineError('wal-invalid', `'${name}' is not a WAL file name Barkeep archives`, 'WAL segments (24 hex digits), NNNNNNNN.history and .backup files are archived');
-  }
-  return parsed.kind === 'history' ? walsDirectory : path.join(walsDirectory, walArchiveFolder(name));
-}
-
-/** The archived copy of a WAL file in whatever compression it was stored, or null. */
-export function findArchivedWal(walsDirectory: string, name: string): ArchivedWalFile | null {
-  const folder = archiveFolderFor(walsDirectory, name);
-  for (const [suffix, compression] of suffixes) {
-    const file = path.join(folder, `${name}${suffix}`);
-    if (existsSync(file)) return { file, compression };
-  }
-  return null;
-}
 
 /** The decompressed bytes of an archived WAL file, or null when it is not archived. */
 export function readArchivedWal(walsDirectory: string, name: string): Buffer | null {

@@ -12,10 +12,11 @@ import { Lsn } from '../../../shared/domain/names';
 import type { RestorePoint } from '../../../shared/domain/restore-point';
 import type { Catalog } from '../catalog/catalog';
 import { recordRestorePoints } from '../catalog/restore-point-queries';
+import { findArchivedWal } from './archive-location';
 import { decompressWal } from './compression';
 import { formatLsn, formatSegmentName, historyFileName, parseLsn, segmentNumberFromName } from './lsn';
 import { readWalSegmentHeader } from './segment-header';
-import { parseWalFileName, splitCompressionSuffix, walArchiveFolder, walCompressionSuffixes } from './segment-name';
+import { parseWalFileName, splitCompressionSuffix } from './segment-name';
 import {
   restorePointRecordLimit, scanStraddlingRestorePoint, scanWalRestorePoints, straddlingRecordBytes, type WalRestorePoint,
 } from './wal-records';
@@ -75,29 +76,23 @@ function findStraddlingRestorePoint(walsDirectory: string, segment: { timeline: 
 
 /**
  * The last page of archived segment `name`: a positioned read of that page when stored plain, the whole file
- * decompressed otherwise; null when it is not archived or not a whole segment. (archive-store.ts's
- * findArchivedWal looks in the same places, but it indexes through this module: not imported, to keep out of a cycle.)
+ * decompressed otherwise; null when it is not archived or not a whole segment.
  */
 function readArchivedLastPage(walsDirectory: string, name: string, segmentSize: number, blockSize: number): Buffer | null {
-  const folder = path.join(walsDirectory, walArchiveFolder(name));
-  for (const suffix of ['', ...walCompressionSuffixes]) {
-    const file = path.join(folder, `${name}${suffix}`);
-    if (!existsSync(file)) continue;
-    const { compression } = splitCompressionSuffix(file);
-    if (compression !== null) {
-      const whole = decompressWal(readFileSync(file), compression);
-      return whole.length === segmentSize ? whole.subarray(segmentSize - blockSize) : null;
-    }
-    const descriptor = openSync(file, 'r');
-    try {
-      if (fstatSync(descriptor).size !== segmentSize) return null;
-      const page = Buffer.alloc(blockSize);
-      return readSync(descriptor, page, 0, blockSize, segmentSize - blockSize) === blockSize ? page : null;
-    } finally {
-      closeSync(descriptor);
-    }
+  const found = findArchivedWal(walsDirectory, name);
+  if (found === null) return null;
+  if (found.compression !== 'none') {
+    const whole = decompressWal(readFileSync(found.file), found.compression);
+    return whole.length === segmentSize ? whole.subarray(segmentSize - blockSize) : null;
   }
-  return null;
+  const descriptor = openSync(found.file, 'r');
+  try {
+    if (fstatSync(descriptor).size !== segmentSize) return null;
+    const page = Buffer.alloc(blockSize);
+    return readSync(descriptor, page, 0, blockSize, segmentSize - blockSize) === blockSize ? page : null;
+  } finally {
+    closeSync(descriptor);
+  }
 }
 
 /** Records the restore points of a segment just archived; a failure leaves it without them and is not raised. */

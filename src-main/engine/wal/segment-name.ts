@@ -9,8 +9,6 @@ export type WalFileName =
   | { kind: 'history'; name: string; timeline: number }
   | { kind: 'backup-label'; name: string; timeline: number };
 
-export const walCompressionSuffixes = ['.gz', '.zst'] as const;
-
 const segmentPattern = /^([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})(\.partial)?$/;
 const historyPattern = /^([0-9A-F]{8})\.history$/;
 const backupLabelPattern = /^([0-9A-F]{8})[0-9A-F]{16}\.[0-9A-F]{8}\.backup$/;

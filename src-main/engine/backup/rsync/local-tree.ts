@@ -9,6 +9,7 @@ import { constants, linkSync } from 'node:fs';
 import { chmod, copyFile, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../../../../shared/errors';
+import { createTurnTaker } from '../../process/event-loop-turns';
 import type { BackupFileEntry } from '../backup-method';
 import type { RemoteEntry } from './remote-listing';
 import type { ReusedFile } from './transfer-plan';
@@ -71,12 +72,9 @@ export async function reuseFiles(
 
   const toCopy: ReusedFile[] = [];
   if (opts.mode === 'link') {
-    let turnStarted = performance.now();
+    const takeTurn = createTurnTaker(turnMs);
     for (const file of files) {
-      if (performance.now() - turnStarted >= turnMs) {
-        await new Promise((resolve) => setImmediate(resolve));
-        turnStarted = performance.now();
-      }
+      await takeTurn();
       checkCancelled();
       const { source, target } = paths(file);
       const linked = linkNow(source, target);
