@@ -7,6 +7,7 @@ import os from 'node:os';
 import pg from 'pg';
 import { EngineError } from '../../../shared/errors';
 import { parseConninfo, toPgClientConfig } from './conninfo';
+import { createReadBufferSocket } from './read-buffer-socket';
 import { findStoredPassword } from './stored-passwords';
 
 export interface ConnectOptions {
@@ -19,6 +20,11 @@ export interface ConnectOptions {
   applicationName?: string;
   /** Used when the conninfo has no password (the server editor's typed one); else the secret store's is looked up. */
   password?: string;
+  /**
+   * Reads into one kept buffer (read-buffer-socket.ts), for sessions that
+   * stream much data through divertReads; ignored under TLS.
+   */
+  readBuffer?: boolean;
 }
 
 export interface ServerFacts {
@@ -49,6 +55,7 @@ export async function connectPostgres(conninfo: string, opts: ConnectOptions = {
   // Without one in the conninfo: the given or stored password, else pg's own ~/.pgpass lookup.
   if (config.password === undefined) config.password = opts.password ?? findStoredPassword(conninfo, parsed);
 
+  if (opts.readBuffer && !config.ssl) config.stream = createReadBufferSocket;
   const client = new pg.Client(config);
   // An idle session that dies emits 'error'; unhandled, that would end the
   // process. Pending queries are rejected on their own.

@@ -2,10 +2,11 @@
  * Turns the tar entries of a BASE_BACKUP stream into files under the backup's
  * data folder while they arrive, off the thread that reads the socket. With
  * checksums 'server' the server's manifest brings every file's SHA-256 and
- * every file is written straight from the socket's own buffers (no copy, no
- * hash here). With checksums 'local' small files are hashed here and written
- * the same way; large ones are copied once into shared batches that a worker
- * hashes while the thread pool writes them. Writes carry their file offset, so several go at once,
+ * no file is hashed here. With checksums 'local' small files are hashed here;
+ * large ones go in shared batches that a worker hashes while the thread pool
+ * writes them. The stream's bytes are copied once, into blocks this writer
+ * reuses after each write (the socket's read buffer is reused at once, and
+ * reused memory is memory the kernel has already mapped). Writes carry their file offset, so several go at once,
  * within a file and across files (creating files is the slow part on many
  * volumes); the socket pauses while too much waits. Each finished file is
  * hard-linked to the previous backup's identical copy (file-reuse.ts). No
@@ -42,15 +43,13 @@ interface ArrivingFile {
   entry: BackupFileEntry;
   absolute: string;
   mode: number;
-  /** written from slices of the socket's buffers (every file with server checksums, small ones without) */
+  /** hashed on this thread, if at all (every file with server checksums, small ones without) */
   inline: boolean;
   /** inline files with local checksums: hashed on this thread */
   hash: Hash | null;
-  /** slices of the socket's buffers not written yet */
-  parts: Buffer[];
-  pending: number;
   /** large files: hashed by the worker from the shared batch being filled */
   hashId: number | null;
+  /** the block (inline files) or shared batch (large files) being filled, and its bytes so far */
   batch: Buffer | null;
   fill: number;
   /** where the next write goes */
@@ -68,6 +67,8 @@ export class ArrivalWriter {
   readonly files: BackupFileEntry[] = [];
   private readonly pool: DiskPool;
   private readonly spareBatches: Buffer[] = [];
+  /** inline files' blocks of writeBytes, back from their writes */
+  private readonly spareBlocks: Buffer[] = [];
   private readonly openHandles = new Set<FileHandle>();
   private readonly createdFolders = new Set<string>();
   /** every file's last step (close, reuse) and every early fsync, until settled */
@@ -127,8 +128,6 @@ export class ArrivalWriter {
       mode: entry.mode || 0o600,
       inline,
       hash: local && inline ? createHash('sha256') : null,
-      parts: [],
-      pending: 0,
       hashId: inline ? null : (this.hasher ??= new BackgroundHasher()).begin(),
       batch: null,
       fill: 0,
@@ -138,13 +137,18 @@ export class ArrivalWriter {
     };
   }
 
+  /** `chunk` is valid only during the call (the socket's read buffer): its bytes are copied into a block or batch. */
   private appendData(file: ArrivingFile, chunk: Buffer): void {
     if (file.inline) {
       file.hash?.update(chunk);
-      // The stream's buffers are never reused (base-backup-query.ts): keeping slices of them costs no copy.
-      file.parts.push(chunk);
-      file.pending += chunk.length;
-      if (file.pending >= writeBytes) this.write(file, this.takeParts(file));
+      for (let offset = 0; offset < chunk.length;) {
+        file.batch ??= this.spareBlocks.pop() ?? Buffer.allocUnsafeSlow(writeBytes);
+        const taken = Math.min(writeBytes - file.fill, chunk.length - offset);
+        chunk.copy(file.batch, file.fill, offset, offset + taken);
+        file.fill += taken;
+        offset += taken;
+        if (file.fill === writeBytes) this.flushBlock(file);
+      }
       return;
     }
     for (let offset = 0; offset < chunk.length;) {
@@ -175,6 +179,17 @@ export class ArrivalWriter {
     Promise.all([hashed, written]).then(() => this.spareBatches.push(batch), () => undefined);
   }
 
+  /** An inline file's block: written by the pool, then reused. */
+  private flushBlock(file: ArrivingFile): void {
+    const block = file.batch;
+    const length = file.fill;
+    file.batch = null;
+    file.fill = 0;
+    const written = this.write(file, block ? [block.subarray(0, length)] : []);
+    // Failed writes are the pool's failure already; the block is simply not reused then.
+    if (block) written.then(() => this.spareBlocks.push(block), () => undefined);
+  }
+
   /** Queues a positional write of `parts` at the file's next offset; writes of one file may run at once. */
   private write(file: ArrivingFile, parts: Buffer[]): Promise<void> {
     const position = file.offset;
@@ -187,13 +202,13 @@ export class ArrivalWriter {
 
   private endFile(file: ArrivingFile): void {
     this.files.push(file.entry);
-    if (file.inline && file.writes.length === 0 && file.pending < writeBytes) {
+    if (file.inline && file.writes.length === 0) {
       this.storeSmallFile(file);
       return;
     }
     if (file.inline) {
       if (file.hash) file.entry.sha256 = file.hash.digest('hex');
-      if (file.pending > 0 || file.offset === 0) this.write(file, this.takeParts(file));
+      if (file.fill > 0) this.flushBlock(file);
     } else {
       this.flushBatch(file);
     }
@@ -215,11 +230,16 @@ export class ArrivalWriter {
    */
   private storeSmallFile(file: ArrivingFile): void {
     if (file.hash) file.entry.sha256 = file.hash.digest('hex');
+    const block = file.batch;
+    file.batch = null;
     try {
-      writeFileNow(file.absolute, this.takeParts(file), { flags: 'wx', mode: file.mode });
+      writeFileNow(file.absolute, block ? [block.subarray(0, file.fill)] : [], { flags: 'wx', mode: file.mode });
     } catch (error) {
       this.pool.fail(error instanceof Error ? error : new Error(String(error)));
       return;
+    } finally {
+      // Written at once, on this thread: the very next file reuses the block.
+      if (block) this.spareBlocks.push(block);
     }
     const { previous, reuse } = this.options;
     if (reuse === 'link' && previous && file.entry.sha256 !== '' && findIdenticalFile(previous, file.entry)) {
@@ -251,13 +271,6 @@ export class ArrivalWriter {
   private keepPending(work: Promise<void>): void {
     this.pending.add(work);
     void work.finally(() => this.pending.delete(work));
-  }
-
-  private takeParts(file: ArrivingFile): Buffer[] {
-    const parts = file.parts;
-    file.parts = [];
-    file.pending = 0;
-    return parts;
   }
 
   private openFile(file: ArrivingFile): Promise<FileHandle> {

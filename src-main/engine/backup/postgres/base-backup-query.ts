@@ -1,14 +1,16 @@
 /**
  * BASE_BACKUP on a walsender session, as a custom query object handed to
  * `client.query()` (the mechanism pg-cursor and pg-copy-streams use). While
- * the command runs it reads the socket itself (wire-reader.ts): archive bytes
- * reach the handlers as slices of the socket's own buffers, which stay valid,
- * and pausing the socket holds the server back. At ReadyForQuery the driver's
- * parser gets the socket back. PostgreSQL 15+ sends one CopyOut of typed
- * messages; 13–14 one raw CopyOut per tablespace, then the manifest.
+ * the command runs it reads the socket itself (wire-reader.ts), diverting the
+ * reads of a read-buffer socket (read-buffer-socket.ts) or else taking its
+ * 'data' events: archive bytes reach the handlers as views of what was read,
+ * valid only during the call, and pausing the socket holds the server back.
+ * At ReadyForQuery the driver's parser gets the socket back. PostgreSQL 15+
+ * sends one CopyOut of typed messages; 13–14 one raw CopyOut per tablespace, then the manifest.
  */
 import type pg from 'pg';
 import { EngineError } from '../../../../shared/errors';
+import { divertReads } from '../../postgres/read-buffer-socket';
 import { WireReader } from './wire-reader';
 
 export interface ResultSet {
@@ -19,8 +21,9 @@ export interface ResultSet {
 export interface BaseBackupHandlers {
   /** a new archive: 'base.tar' (location null) or '<oid>.tar' for the tablespace at `location` */
   onArchive(name: string, location: string | null): void;
-  /** archive bytes: slices of socket buffers nobody reuses, so they may be kept */
+  /** archive bytes: a view of the socket's read, valid only during the call (copy what must be kept) */
   onArchiveData(chunk: Buffer): void;
+  /** the same, for the manifest's bytes */
   onManifestData(chunk: Buffer): void;
   /** the server's count of bytes sent (15+ only) */
   onServerProgress(bytes: number): void;
@@ -48,6 +51,8 @@ export class BaseBackupQuery implements pg.Submittable {
   private current: ResultSet | null = null;
   private connection: PgConnection | null = null;
   private driverListeners: DataListener[] = [];
+  /** gives a diverted socket's reads back to the driver; null when the 'data' listeners were swapped instead */
+  private restoreReads: (() => void) | null = null;
   private failure: Error | null = null;
   private serverError: Error | null = null;
   private settled = false;
@@ -85,9 +90,12 @@ export class BaseBackupQuery implements pg.Submittable {
     this.connection = connection as unknown as PgConnection;
     // Between commands the driver's parser holds no bytes: taking the socket's data here loses nothing.
     const stream = this.connection.stream;
-    this.driverListeners = stream.listeners('data');
-    for (const listener of this.driverListeners) stream.off('data', listener);
-    stream.on('data', this.onSocketData);
+    this.restoreReads = divertReads(stream, this.onSocketData);
+    if (!this.restoreReads) {
+      this.driverListeners = stream.listeners('data');
+      for (const listener of this.driverListeners) stream.off('data', listener);
+      stream.on('data', this.onSocketData);
+    }
     this.connection.query(this.text);
   }
 
@@ -129,10 +137,15 @@ export class BaseBackupQuery implements pg.Submittable {
     if (rest === null || !this.connection) return;
     // ReadyForQuery: the socket goes back to the driver, which ends the query (handleReadyForQuery).
     const stream = this.connection.stream;
-    stream.off('data', this.onSocketData);
-    for (const listener of this.driverListeners) stream.on('data', listener);
+    if (this.restoreReads) {
+      this.restoreReads();
+    } else {
+      stream.off('data', this.onSocketData);
+      for (const listener of this.driverListeners) stream.on('data', listener);
+    }
     this.connection.emit('readyForQuery', { name: 'readyForQuery', length: 5, status: 'I' });
-    if (rest.length > 0) stream.emit('data', rest);
+    // The driver's parser may keep what it is given: a copy, not a view of the socket's read.
+    if (rest.length > 0) stream.emit('data', Buffer.from(rest));
   }
 
   private handleMessage(type: number, body: Buffer): void {
@@ -178,7 +191,8 @@ export class BaseBackupQuery implements pg.Submittable {
       }
       return;
     }
-    this.smallParts.push(data);
+    // A message cut across reads is kept: copied, as the read's bytes do not stay.
+    this.smallParts.push(last ? data : Buffer.from(data));
     if (last) this.dispatchSmall(this.smallParts.length === 1 ? this.smallParts[0]! : Buffer.concat(this.smallParts));
   }
 

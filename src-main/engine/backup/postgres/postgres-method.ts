@@ -31,7 +31,7 @@ export const runPostgresBackup: BackupMethodRun = async (input) => {
   // 1. the server's facts on a regular session, while the walsender session for BASE_BACKUP opens
   const [factsRead, connected] = await Promise.allSettled([
     readBackupFacts(server.conninfo, ctx.signal),
-    connectPostgres(server.streamingConninfo ?? server.conninfo, { replication: true, signal: ctx.signal, applicationName: 'barkeep backup' }),
+    connectPostgres(server.streamingConninfo ?? server.conninfo, { replication: true, readBuffer: true, signal: ctx.signal, applicationName: 'barkeep backup' }),
   ]);
   if (factsRead.status === 'rejected' || connected.status === 'rejected') {
     if (connected.status === 'fulfilled') await connected.value.end().catch(() => undefined);

@@ -20,6 +20,7 @@ const stream = Buffer.concat([
   Buffer.from('after'),
 ]);
 
+/** Every chunk arrives in the same buffer, as from a read-buffer socket, and is scribbled over once pushed. */
 function read(chunkSize: number): { log: string[]; copied: Buffer; rest: Buffer | null } {
   const log: string[] = [];
   const copyParts: Buffer[] = [];
@@ -27,20 +28,23 @@ function read(chunkSize: number): { log: string[]; copied: Buffer; rest: Buffer 
     onMessage: (type, body) => log.push(`${String.fromCharCode(type)}:${body.toString('latin1')}`),
     onCopyData: (piece, first, last) => {
       if (first) log.push('copy-start');
-      copyParts.push(piece);
+      copyParts.push(Buffer.from(piece));
       if (last) log.push('copy-end');
     },
   });
+  const readBuffer = Buffer.alloc(chunkSize);
   let rest: Buffer | null = null;
   for (let offset = 0; offset < stream.length && rest === null; offset += chunkSize) {
-    rest = reader.push(stream.subarray(offset, offset + chunkSize));
+    const bytes = stream.copy(readBuffer, 0, offset, offset + chunkSize);
+    rest = reader.push(readBuffer.subarray(0, bytes));
     // What the caller hands back to the driver: the tail of this chunk, then the chunks after it.
     if (rest !== null) rest = Buffer.concat([rest, stream.subarray(offset + chunkSize)]);
+    readBuffer.fill(0xee);
   }
   return { log, copied: Buffer.concat(copyParts), rest };
 }
 
-test('frames messages split anywhere, streams CopyData pieces, and stops after ReadyForQuery', () => {
+test('frames messages split anywhere, streams CopyData pieces, and stops after ReadyForQuery, from a reused read buffer', () => {
   for (const size of [1, 3, 5, 4096, stream.length]) {
     const { log, copied, rest } = read(size);
     assert.deepEqual(log, [

@@ -2,8 +2,10 @@
  * Frames PostgreSQL backend messages straight from the socket's chunks while
  * BASE_BACKUP owns the connection: CopyData payloads are handed on as slices
  * of those chunks as they arrive (no copy, no waiting for a whole message),
- * every other message whole. Stops after ReadyForQuery and returns what
- * follows it, for the driver's own parser. Pure framing: no meaning here.
+ * every other message whole. A chunk may be reused once push() returns: what
+ * is handed on is valid only during the call, and the part of a message cut
+ * across chunks is copied. Stops after ReadyForQuery and returns what follows
+ * it (a view of the chunk), for the driver's own parser. Pure framing: no meaning here.
  */
 
 export interface WireHandlers {
@@ -60,7 +62,7 @@ export class WireReader {
         this.handlers.onCopyData(piece, this.firstPiece, this.remaining === 0);
         this.firstPiece = false;
       } else if (taken > 0) {
-        this.parts.push(piece);
+        this.parts.push(this.remaining > 0 ? Buffer.from(piece) : piece);
       }
       if (this.remaining > 0) break;
       this.inBody = false;
