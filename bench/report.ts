@@ -72,6 +72,23 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? upper : (sorted[middle - 1]! + upper) / 2;
 }
 
+/**
+ * Throughput ratios paired by round: reference time / our time of the same
+ * round, then their median and range. Rounds are interleaved, so pairing
+ * cancels the machine's drift from one round to the next (page-cache
+ * pressure, other tenants), which the ratio of two medians does not.
+ */
+export function pairedThroughput(reference: readonly number[], ours: readonly number[]): { median: number; min: number; max: number } | null {
+  const ratios = ours.slice(0, reference.length).map((seconds, round) => reference[round]! / seconds).filter((ratio) => Number.isFinite(ratio));
+  if (ratios.length === 0) return null;
+  return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+}
+
+/** 'median 0.97× (0.81–1.12× over 7 rounds)' */
+export function formatPaired(paired: { median: number; min: number; max: number }, rounds: number): string {
+  return `${paired.median.toFixed(2)}× (${paired.min.toFixed(2)}–${paired.max.toFixed(2)}× over ${rounds} rounds)`;
+}
+
 /** The text table for one scenario, with its skipped and failed contenders and notes under it. */
 export function formatScenarioTable(result: ScenarioResult): string {
   const runs = `${formatMegabytes(result.bytes)} per run, ${result.runs} run${result.runs === 1 ? '' : 's'} each, interleaved`;

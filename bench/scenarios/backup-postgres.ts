@@ -16,7 +16,7 @@ import { startTestCluster, type TestCluster } from '../../test/support/pg-cluste
 import { makeTempDir } from '../../test/support/temp-dir';
 import { findExecutable, measureBytes, runCommand } from '../command';
 import type { Contender, Scenario, ScenarioContext, ScenarioFixture } from '../harness';
-import { formatMegabytes } from '../report';
+import { formatMegabytes, formatPaired, pairedThroughput } from '../report';
 
 export interface BackupPostgresOptions {
   pgbenchScale: number;
@@ -64,7 +64,7 @@ async function setUp(ctx: ScenarioContext, opts: BackupPostgresOptions): Promise
   ctx.log(`the data folder holds ${formatMegabytes(setup.sourceBytes)} outside pg_wal`);
   return {
     bytes: setup.sourceBytes,
-    contenders: [pgBasebackupContender(setup, 'CRC32C'), pgBasebackupContender(setup, 'SHA256'), cpContender(setup), barkeepContender(setup)],
+    contenders: [pgBasebackupContender(setup, 'CRC32C'), pgBasebackupContender(setup, 'SHA256'), cpContender(setup), barkeepContender(setup, 'server'), barkeepContender(setup, 'local')],
     reset: async () => {
       await ctx.setAside(setup.destDir);
       await ctx.setAside(setup.home);
@@ -102,13 +102,14 @@ function cpContender(setup: Setup): Contender {
   };
 }
 
-function barkeepContender(setup: Setup): Contender {
-  const name = 'backup --method postgres';
+/** checksums 'local': Barkeep hashes every file as it arrives, and the walsender computes none. */
+function barkeepContender(setup: Setup, checksums: 'server' | 'local'): Contender {
+  const name = checksums === 'server' ? 'backup --method postgres' : 'backup … backup_checksums = local';
   return {
     name,
     role: 'barkeep',
     run: async () => {
-      const server = await prepareHome(setup);
+      const server = await prepareHome(setup, checksums);
       const catalog = Catalog.open(path.join(setup.home, 'catalog.db'));
       try {
         await measured(setup, name, 'self', async () => {
@@ -122,11 +123,11 @@ function barkeepContender(setup: Setup): Contender {
   };
 }
 
-async function prepareHome(setup: Setup): Promise<ServerConfig> {
+async function prepareHome(setup: Setup, checksums: 'server' | 'local'): Promise<ServerConfig> {
   await mkdir(path.join(setup.home, 'conf.d'), { recursive: true });
   await writeFile(path.join(setup.home, 'barkeep.conf'), `[barkeep]\nbarkeep_home = ${setup.home}\nconfiguration_files_directory = conf.d\n`);
   await writeFile(path.join(setup.home, 'conf.d', 'bench.conf'),
-    `[bench]\nconninfo = ${setup.cluster.conninfo}\nbackup_method = postgres\nimmediate_checkpoint = on\n`);
+    `[bench]\nconninfo = ${setup.cluster.conninfo}\nbackup_method = postgres\nimmediate_checkpoint = on\nbackup_checksums = ${checksums}\n`);
   return loadConfig(path.join(setup.home, 'barkeep.conf')).servers[0]!;
 }
 
@@ -181,9 +182,13 @@ function describeRun(setup: Setup): string[] {
   const barkeepWall = setup.samples.get('backup --method postgres');
   if (barkeepWall) {
     const ours = medianOf(barkeepWall.map((sample) => sample.wall));
-    const throughput = [...setup.samples].filter(([name]) => name.startsWith('pg_basebackup'))
-      .map(([name, samples]) => `${(medianOf(samples.map((sample) => sample.wall)) / ours).toFixed(2)}× the throughput of ${name}`);
+    const references = [...setup.samples].filter(([name]) => name.startsWith('pg_basebackup'));
+    const throughput = references.map(([name, samples]) => `${(medianOf(samples.map((sample) => sample.wall)) / ours).toFixed(2)}× the throughput of ${name}`);
     notes.push(`Barkeep reaches ${throughput.join(', ')} (target ≥ 0.95× pg_basebackup)`);
+    for (const [name, samples] of references) {
+      const paired = pairedThroughput(samples.map((sample) => sample.wall), barkeepWall.map((sample) => sample.wall));
+      if (paired) notes.push(`paired by round against ${name} (each run against that reference's run of the same round): ${formatPaired(paired, samples.length)}`);
+    }
   }
   for (const [name, samples] of setup.samples) {
     const wall = medianOf(samples.map((sample) => sample.wall));

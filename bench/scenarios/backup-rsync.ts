@@ -25,7 +25,7 @@ import type { TestSshd } from '../../test/support/sshd';
 import { makeTempDir } from '../../test/support/temp-dir';
 import { findExecutable, measureBytes, runCommand } from '../command';
 import type { Contender, Scenario, ScenarioContext, ScenarioFixture } from '../harness';
-import { formatMegabytes, median } from '../report';
+import { formatMegabytes, formatPaired, median, pairedThroughput } from '../report';
 
 export interface BackupRsyncOptions {
   /** pgbench -i scale: 10 is about 160 MB of tables, 100 about 1.5 GB. */
@@ -300,6 +300,9 @@ function describeRun(setup: Setup): string[] {
   const full = medianWall(fullName);
   const reference = medianWall('pg_basebackup -Fp -X none');
   if (full && reference) notes.push(`full (2 streams) throughput: ${(reference / full).toFixed(2)}× pg_basebackup's (target ≥ 0.8×)`);
+  const walls = (name: string): number[] => (setup.records.get(name) ?? []).map((run) => run.wall);
+  const paired = pairedThroughput(walls('pg_basebackup -Fp -X none'), walls(fullName));
+  if (paired) notes.push(`full, paired by round (each run against pg_basebackup's run of the same round): ${formatPaired(paired, walls(fullName).length)}`);
   for (const name of Object.values(transportNames)) {
     const floor = medianWall(name);
     if (floor && reference) notes.push(`${name}: ${(reference / floor).toFixed(2)}× pg_basebackup's throughput, the transport alone (nothing stored, hashed or parsed)`);
