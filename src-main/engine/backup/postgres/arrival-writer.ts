@@ -43,7 +43,7 @@ interface ArrivingFile {
   entry: BackupFileEntry;
   absolute: string;
   mode: number;
-  /** hashed on this thread, if at all (every file with server checksums, small ones without) */
+  /** not a large file with local checksums: filled into blocks, hashed on this thread if at all */
   inline: boolean;
   /** inline files with local checksums: hashed on this thread */
   hash: Hash | null;
