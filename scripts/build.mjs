@@ -1,7 +1,7 @@
-// One build for the three bundles, with esbuild: Electron main and preload
-// (CommonJS, node platform; native modules stay external) and the renderer
-// (ESM for the browser, CSS extracted, index.html copied). Fast enough to run
-// before every test and `serve`.
+// One build for the bundles, with esbuild: Electron main and preload
+// (CommonJS, node platform; native modules stay external), the `barkeep`
+// command line (ESM, node platform) and the renderer (ESM for the browser, CSS
+// extracted, index.html copied). Fast enough to run before every test and `serve`.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -30,6 +30,19 @@ await Promise.all([
     target: 'node20',
     external: nativeOrElectron,
   }),
+  // The `barkeep` command line, which bin/barkeep.js runs while no source is newer (ESM: import.meta.url stays itself).
+  build({
+    ...common,
+    entryPoints: { barkeep: 'src-main/cli/main.ts' },
+    outdir: path.join(dist, 'cli'),
+    outExtension: { '.js': '.mjs' },
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: nativeOrElectron,
+    // Bundled CommonJS packages (pg, zod's helpers) call require(): an ES module has none of its own.
+    banner: { js: "import { createRequire as barkeepCreateRequire } from 'node:module'; const require = barkeepCreateRequire(import.meta.url);" },
+  }),
   build({
     ...common,
     entryPoints: { app: 'src-renderer/main.tsx' },
@@ -43,4 +56,4 @@ await Promise.all([
   }),
 ]);
 copyFileSync(path.join(root, 'src-renderer', 'index.html'), path.join(dist, 'renderer', 'index.html'));
-if (!watch) console.log(`built dist/main (main.cjs, preload.cjs) and dist/renderer in ${Math.round(performance.now())} ms`);
+if (!watch) console.log(`built dist/main (main.cjs, preload.cjs), dist/cli (barkeep.mjs) and dist/renderer in ${Math.round(performance.now())} ms`);

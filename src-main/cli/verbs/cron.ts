@@ -6,7 +6,6 @@
  * over engine/scheduler: how receive-wal starts is the only choice made here.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EngineError, toErrorPayload } from '../../../shared/errors';
 import type { Engine } from '../../engine/engine';
 import { ArchiverSupervisor } from '../../engine/scheduler/archiver-supervisor';
@@ -14,8 +13,8 @@ import type { JobOutcome } from '../../engine/scheduler/pass-context';
 import { DetachedReceiverLauncher, type BarkeepCommand } from '../../engine/scheduler/receiver-launcher';
 import { Scheduler } from '../../engine/scheduler/scheduler';
 import type { Verb, VerbContext } from '../verb';
+import { barkeepScript } from '../install-root';
 
-const barkeepScript = fileURLToPath(new URL('../../../bin/barkeep.js', import.meta.url));
 
 export const cron: Verb = {
   name: 'cron',

@@ -6,7 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EngineError } from '../../../shared/errors';
 import type { RestorePlan } from '../../engine/recovery/plan';
 import { localGetWalCommand } from '../../engine/recovery/recovery-settings';
@@ -17,6 +16,7 @@ import { createProgressPrinter, formatBytes } from '../progress-bar';
 import { executeDrill } from './drill';
 import type { Verb, VerbContext } from '../verb';
 import { readRecoveryTarget, stringOption } from './target-options';
+import { barkeepScript } from '../install-root';
 
 export const restore: Verb = {
   name: 'restore',
@@ -136,7 +136,7 @@ function readGetWal(ctx: VerbContext, server: string, remote: boolean): { getWal
     throw new EngineError('usage', 'a remote restore with --get-wal needs --get-wal-command: how the restored host runs `barkeep get-wal` is not known here',
       "add e.g. --get-wal-command 'ssh barkeep@backup-host barkeep get-wal SERVER %f > %p', or drop --get-wal to copy the WAL");
   }
-  const script = fileURLToPath(new URL('../../../bin/barkeep.js', import.meta.url));
+  const script = barkeepScript;
   if (!existsSync(script)) {
     throw new EngineError('usage', `--get-wal cannot find Barkeep's command at '${script}'`, 'give the restore_command with --get-wal-command, or drop --get-wal');
   }

@@ -4,7 +4,7 @@
  * the scheduler running in-process (WAL archiving, receive-wal, scheduled
  * backups, retention, checks, disk samples), as in the desktop app.
  */
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { createHandlers } from '../../engine/contract-handlers';
 import { startServeHost } from '../../host/serve-host';
 import { ArchiverSupervisor } from '../../engine/scheduler/archiver-supervisor';
@@ -13,8 +13,9 @@ import { Scheduler } from '../../engine/scheduler/scheduler';
 import { EngineError } from '../../../shared/errors';
 import type { Verb } from '../verb';
 import { barkeepVersion } from '../version';
+import { installRoot } from '../install-root';
 
-const defaultRendererDir = fileURLToPath(new URL('../../../dist/renderer', import.meta.url));
+const defaultRendererDir = path.join(installRoot, 'dist', 'renderer');
 
 export const serve: Verb = {
   name: 'serve',
