@@ -247,6 +247,6 @@ function describeRun(setup: Setup, contenders: Contender[]): string[] {
     `CPU time (user+sys, median; the in-process rows count this process, libuv's fsync threads included): ${cpuLine}`,
     `each run starts from a fresh copy of slot '${anchorSlot}' and drains ${segments} segments (${formatLsn(setup.range.start)} .. ${formatLsn(setup.range.until)}), WAL generated before the runs`,
     'pg_receivewal fsyncs each segment; Barkeep fsyncs each segment, then stores it in wals/ (uncompressed: a hard link; zstd: compressed, fsynced, renamed) and indexes it in the catalog',
-    `the CLI row includes starting Node and the engine (bin/barkeep.js: the built bundle while it is fresh, else tsx) (\`barkeep --version\` alone takes ${setup.startupSeconds.toFixed(2)} s here); a receive-wal daemon pays it once`,
+    `the CLI row includes starting Node and the engine from bin/barkeep.js (the built bundle while it is fresh, else tsx; \`barkeep --version\` alone takes ${setup.startupSeconds.toFixed(2)} s here); a receive-wal daemon pays it once`,
   ];
 }
