@@ -1,14 +1,15 @@
 /**
  * Reads START_REPLICATION's CopyBoth stream straight from socket chunks: WAL
  * of XLogData messages comes out as views of the chunk (no reassembly copy, no
- * per-message buffers), keepalives as events. At the first message it does not
+ * per-message buffers), valid only during onMessage (the chunk may be a reused
+ * read buffer), keepalives as events. Nothing of a chunk is kept after push(). At the first message it does not
  * own (CopyDone, an error, a result) it hands the rest of the bytes back to
  * pg's own parser. Pure: no socket, no pg; replication-stream.ts wires it.
  */
 import { EngineError } from '../../../../shared/errors';
 
 export type ReplicationMessage =
-  /** WAL starting at `start`: a whole XLogData message's payload, or a piece of one */
+  /** WAL starting at `start`: a whole XLogData message's payload, or a piece of one (a view: copy what is kept) */
   | { kind: 'xlog'; start: bigint; data: Buffer }
   | { kind: 'keepalive'; walEnd: bigint; replyRequested: boolean };
 

@@ -101,7 +101,7 @@ export function requireStreamingSetup(server: ServerConfig): string {
 async function streamOneConnection(run: ReceiverRun): Promise<'stopped' | 'until-reached'> {
   const { server, ctx } = run;
   const client = await connectPostgres(server.streamingConninfo ?? server.conninfo, {
-    replication: true, signal: ctx.signal, applicationName: server.streamingArchiverName,
+    replication: true, readBuffer: true, signal: ctx.signal, applicationName: server.streamingArchiverName,
   });
   try {
     const { segmentSize, archiver, slotName, start, resetPending } = await prepareStreaming(run, client);

@@ -40,7 +40,7 @@ function chunk(bytes: Buffer, seed: number): Buffer[] {
   return chunks;
 }
 
-test('the CopyBoth reader yields the same WAL and keepalives however the socket splits them, then hands over', () => {
+test('the CopyBoth reader yields the same WAL and keepalives however the socket splits them, from one reused read buffer, then hands over', () => {
   const wal = Buffer.alloc(300_000);
   for (let index = 0; index < wal.length; index += 1) wal[index] = (index * 13) % 256;
   const start = 0x1_0000_0000n;
@@ -57,12 +57,22 @@ test('the CopyBoth reader yields the same WAL and keepalives however the socket 
   for (const seed of [1, 2, 3, 42, 1234]) {
     const messages: ReplicationMessage[] = [];
     let handedOver: Buffer | null = null;
-    const reader = new CopyBothReader({ onMessage: (message) => messages.push(message), onHandOver: (rest) => { handedOver = Buffer.from(rest); } });
+    // As from a read-buffer socket: what a message holds is valid only during onMessage, so it is copied there.
+    const reader = new CopyBothReader({
+      onMessage: (message) => messages.push(message.kind === 'xlog' ? { ...message, data: Buffer.from(message.data) } : message),
+      onHandOver: (rest) => { handedOver = Buffer.from(rest); },
+    });
     const chunks = chunk(stream, seed);
     const pgGets: Buffer[] = [];
+    const readBuffer = Buffer.alloc(70_000);
     for (const piece of chunks) {
-      if (handedOver === null) reader.push(piece);
-      else pgGets.push(piece);
+      if (handedOver !== null) {
+        pgGets.push(piece);
+        continue;
+      }
+      piece.copy(readBuffer);
+      reader.push(readBuffer.subarray(0, piece.length));
+      readBuffer.fill(0xee);
     }
     const received = messages.filter((message) => message.kind === 'xlog');
     let position = start;

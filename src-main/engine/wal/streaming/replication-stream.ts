@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import { EngineError } from '../../../../shared/errors';
+import { divertReads } from '../../postgres/read-buffer-socket';
 import { formatLsn, parseLsn } from '../lsn';
 import { CopyBothReader, type ReplicationMessage } from './copy-both-reader';
 
@@ -61,7 +62,8 @@ const postgresEpochMicros = 946_684_800_000_000n;
 /**
  * Starts streaming. Every WAL piece and keepalive goes to onMessage in arrival
  * order, synchronously: while it runs no more is read from the socket, and
- * pause() holds reading for longer. A throw from onMessage drops the
+ * pause() holds reading for longer. A WAL piece's data is valid only during
+ * the call (it may be a view of the socket's reused read buffer): copy it. A throw from onMessage drops the
  * connection and rejects `ended` with that error.
  */
 export function startPhysicalReplication(
@@ -87,16 +89,24 @@ export function startPhysicalReplication(
     }
   };
 
-  // The CopyBoth phase reads the socket directly; pg gets the bytes back at the first message it must see.
+  // The CopyBoth phase reads the socket directly (a read-buffer socket's reads diverted, or its 'data'
+  // events taken); pg gets the bytes back at the first message it must see.
   const pgListeners = socket.listeners('data');
   const pgListener = pgListeners.length === 1 ? pgListeners[0]! : null;
   let rawListener: DataListener | null = null;
+  let restoreReads: (() => void) | null = null;
   const handBack = (rest: Buffer | null): void => {
     if (!rawListener || !pgListener) return;
-    socket.removeListener('data', rawListener);
+    if (restoreReads) {
+      restoreReads();
+    } else {
+      socket.removeListener('data', rawListener);
+      socket.on('data', pgListener);
+    }
     rawListener = null;
-    socket.on('data', pgListener);
-    if (rest && rest.length > 0) pgListener(rest);
+    restoreReads = null;
+    // pg's parser may keep what it is given, and a diverted read's bytes do not stay: a copy.
+    if (rest && rest.length > 0) pgListener(Buffer.from(rest));
   };
   if (pgListener) {
     const reader = new CopyBothReader({ onMessage: deliver, onHandOver: handBack });
@@ -108,8 +118,11 @@ export function startPhysicalReplication(
         abort(error instanceof Error ? error : new Error(String(error)));
       }
     };
-    socket.removeListener('data', pgListener);
-    socket.on('data', rawListener);
+    restoreReads = divertReads(socket, rawListener);
+    if (!restoreReads) {
+      socket.removeListener('data', pgListener);
+      socket.on('data', rawListener);
+    }
   }
   // Fallback and after a hand-back: pg parses, and CopyData arrives as whole messages.
   const onCopyData = (msg: { chunk: Buffer }): void => {
