@@ -1,7 +1,7 @@
 /**
  * A plain TCP (or Unix-socket) connection for `pg` whose reads all land in one
  * buffer it keeps, as libpq's do, instead of a fresh 64 KiB buffer per read.
- * A BASE_BACKUP streams hundreds of megabytes: fresh buffers are fresh memory
+ * BASE_BACKUP and START_REPLICATION stream hundreds of megabytes: fresh buffers are fresh memory
  * the kernel must map page by page (tens of thousands of page faults per
  * backup) and garbage to collect. While nobody diverts the reads, the driver
  * gets each read as a copy, exactly as from a normal socket; a diverted read is
