@@ -84,7 +84,7 @@ export function pairedThroughput(reference: readonly number[], ours: readonly nu
   return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
 }
 
-/** 'median 0.97× (0.81–1.12× over 7 rounds)' */
+/** '0.97× (0.81–1.12× over 7 rounds)': the median, then the range */
 export function formatPaired(paired: { median: number; min: number; max: number }, rounds: number): string {
   return `${paired.median.toFixed(2)}× (${paired.min.toFixed(2)}–${paired.max.toFixed(2)}× over ${rounds} rounds)`;
 }

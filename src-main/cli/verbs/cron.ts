@@ -15,7 +15,6 @@ import { Scheduler } from '../../engine/scheduler/scheduler';
 import type { Verb, VerbContext } from '../verb';
 import { barkeepScript } from '../install-root';
 
-
 export const cron: Verb = {
   name: 'cron',
   summary: 'run the scheduled work once (WAL archiving, receive-wal, due backups, retention, checks, disk samples)',

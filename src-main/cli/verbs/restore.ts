@@ -136,11 +136,10 @@ function readGetWal(ctx: VerbContext, server: string, remote: boolean): { getWal
     throw new EngineError('usage', 'a remote restore with --get-wal needs --get-wal-command: how the restored host runs `barkeep get-wal` is not known here',
       "add e.g. --get-wal-command 'ssh barkeep@backup-host barkeep get-wal SERVER %f > %p', or drop --get-wal to copy the WAL");
   }
-  const script = barkeepScript;
-  if (!existsSync(script)) {
-    throw new EngineError('usage', `--get-wal cannot find Barkeep's command at '${script}'`, 'give the restore_command with --get-wal-command, or drop --get-wal');
+  if (!existsSync(barkeepScript)) {
+    throw new EngineError('usage', `--get-wal cannot find Barkeep's command at '${barkeepScript}'`, 'give the restore_command with --get-wal-command, or drop --get-wal');
   }
-  return { getWalCommand: localGetWalCommand(process.execPath, script, path.resolve(ctx.configFile), server) };
+  return { getWalCommand: localGetWalCommand(process.execPath, barkeepScript, path.resolve(ctx.configFile), server) };
 }
 
 /** SERVER [BACKUP_ID] DEST, or with --drill SERVER [BACKUP_ID] and no DEST; options that write into DEST are refused with --drill. */
