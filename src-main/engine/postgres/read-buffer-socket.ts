@@ -15,6 +15,13 @@ const readBufferBytes = 256 * 1024;
 
 type ReadConsumer = (view: Buffer) => void;
 
+/** What takeReads needs of pg's stream: a read-buffer socket, or any other (TLS) with 'data' events. */
+export interface DataEventSource {
+  listeners(event: 'data'): ((chunk: Buffer) => void)[];
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  removeListener(event: 'data', listener: (chunk: Buffer) => void): unknown;
+}
+
 /** The diverted consumer of each socket of ours; absent while the driver reads. */
 const diverted = new WeakMap<net.Socket, ReadConsumer | null>();
 
@@ -47,4 +54,23 @@ export function divertReads(socket: unknown, consumer: ReadConsumer): (() => voi
   if (!(socket instanceof net.Socket) || !diverted.has(socket)) return null;
   diverted.set(socket, consumer);
   return () => diverted.set(socket, null);
+}
+
+/**
+ * Takes the driver's stream for a streaming command: a read-buffer socket's
+ * reads are diverted, any other stream's 'data' listeners (pg's parser) are
+ * set aside. Either way `consumer` must treat each chunk as valid only during
+ * the call. The returned function gives the reads back; bytes read past the
+ * command's end then go to the driver as `stream.emit('data', copy)`.
+ */
+export function takeReads(stream: DataEventSource, consumer: ReadConsumer): () => void {
+  const restore = divertReads(stream, consumer);
+  if (restore) return restore;
+  const driverListeners = stream.listeners('data');
+  for (const listener of driverListeners) stream.removeListener('data', listener);
+  stream.on('data', consumer);
+  return () => {
+    stream.removeListener('data', consumer);
+    for (const listener of driverListeners) stream.on('data', listener);
+  };
 }

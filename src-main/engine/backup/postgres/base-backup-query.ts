@@ -10,7 +10,7 @@
  */
 import type pg from 'pg';
 import { EngineError } from '../../../../shared/errors';
-import { divertReads } from '../../postgres/read-buffer-socket';
+import { takeReads, type DataEventSource } from '../../postgres/read-buffer-socket';
 import { WireReader } from './wire-reader';
 
 export interface ResultSet {
@@ -34,8 +34,7 @@ export type CopyProtocol = 'typed-messages' | 'copy-per-tablespace';
 type DataListener = (chunk: Buffer) => void;
 
 interface PgConnection {
-  stream: { pause(): void; resume(): void; destroy(): void; listeners(event: 'data'): DataListener[]; on(event: 'data', listener: DataListener): void;
-    off(event: 'data', listener: DataListener): void; emit(event: 'data', chunk: Buffer): boolean };
+  stream: DataEventSource & { pause(): void; resume(): void; destroy(): void; emit(event: 'data', chunk: Buffer): boolean };
   query(text: string): void;
   emit(event: 'readyForQuery', message: { name: 'readyForQuery'; length: number; status: string }): boolean;
 }
@@ -50,9 +49,8 @@ export class BaseBackupQuery implements pg.Submittable {
   private readonly resultSets: ResultSet[] = [];
   private current: ResultSet | null = null;
   private connection: PgConnection | null = null;
-  private driverListeners: DataListener[] = [];
-  /** gives a diverted socket's reads back to the driver; null when the 'data' listeners were swapped instead */
-  private restoreReads: (() => void) | null = null;
+  /** gives the socket's reads back to the driver */
+  private giveBackReads: (() => void) | null = null;
   private failure: Error | null = null;
   private serverError: Error | null = null;
   private settled = false;
@@ -90,12 +88,7 @@ export class BaseBackupQuery implements pg.Submittable {
     this.connection = connection as unknown as PgConnection;
     // Between commands the driver's parser holds no bytes: taking the socket's data here loses nothing.
     const stream = this.connection.stream;
-    this.restoreReads = divertReads(stream, this.onSocketData);
-    if (!this.restoreReads) {
-      this.driverListeners = stream.listeners('data');
-      for (const listener of this.driverListeners) stream.off('data', listener);
-      stream.on('data', this.onSocketData);
-    }
+    this.giveBackReads = takeReads(stream, this.onSocketData);
     this.connection.query(this.text);
   }
 
@@ -137,12 +130,8 @@ export class BaseBackupQuery implements pg.Submittable {
     if (rest === null || !this.connection) return;
     // ReadyForQuery: the socket goes back to the driver, which ends the query (handleReadyForQuery).
     const stream = this.connection.stream;
-    if (this.restoreReads) {
-      this.restoreReads();
-    } else {
-      stream.off('data', this.onSocketData);
-      for (const listener of this.driverListeners) stream.on('data', listener);
-    }
+    this.giveBackReads?.();
+    this.giveBackReads = null;
     this.connection.emit('readyForQuery', { name: 'readyForQuery', length: 5, status: 'I' });
     // The driver's parser may keep what it is given: a copy, not a view of the socket's read.
     if (rest.length > 0) stream.emit('data', Buffer.from(rest));

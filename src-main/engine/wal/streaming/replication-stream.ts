@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import { EngineError } from '../../../../shared/errors';
-import { divertReads } from '../../postgres/read-buffer-socket';
+import { takeReads, type DataEventSource } from '../../postgres/read-buffer-socket';
 import { formatLsn, parseLsn } from '../lsn';
 import { CopyBothReader, type ReplicationMessage } from './copy-both-reader';
 
@@ -38,17 +38,8 @@ export interface PhysicalStream {
   resume(): void;
 }
 
-type DataListener = (chunk: Buffer) => void;
-
 interface PgConnection {
-  stream: {
-    destroy(): void;
-    pause(): void;
-    resume(): void;
-    listeners(event: 'data'): DataListener[];
-    on(event: 'data', listener: DataListener): void;
-    removeListener(event: 'data', listener: DataListener): void;
-  };
+  stream: DataEventSource & { destroy(): void; pause(): void; resume(): void; emit(event: 'data', chunk: Buffer): boolean };
   on(event: string, listener: (msg: { chunk: Buffer }) => void): void;
   off(event: string, listener: (msg: { chunk: Buffer }) => void): void;
   sendCopyFromChunk(chunk: Buffer): void;
@@ -91,38 +82,24 @@ export function startPhysicalReplication(
 
   // The CopyBoth phase reads the socket directly (a read-buffer socket's reads diverted, or its 'data'
   // events taken); pg gets the bytes back at the first message it must see.
-  const pgListeners = socket.listeners('data');
-  const pgListener = pgListeners.length === 1 ? pgListeners[0]! : null;
-  let rawListener: DataListener | null = null;
-  let restoreReads: (() => void) | null = null;
+  let giveBackReads: (() => void) | null = null;
   const handBack = (rest: Buffer | null): void => {
-    if (!rawListener || !pgListener) return;
-    if (restoreReads) {
-      restoreReads();
-    } else {
-      socket.removeListener('data', rawListener);
-      socket.on('data', pgListener);
-    }
-    rawListener = null;
-    restoreReads = null;
+    if (!giveBackReads) return;
+    giveBackReads();
+    giveBackReads = null;
     // pg's parser may keep what it is given, and a diverted read's bytes do not stay: a copy.
-    if (rest && rest.length > 0) pgListener(Buffer.from(rest));
+    if (rest && rest.length > 0) socket.emit('data', Buffer.from(rest));
   };
-  if (pgListener) {
+  if (socket.listeners('data').length === 1) {
     const reader = new CopyBothReader({ onMessage: deliver, onHandOver: handBack });
-    rawListener = (chunk) => {
+    giveBackReads = takeReads(socket, (chunk) => {
       if (failure) return;
       try {
         reader.push(chunk);
       } catch (error) {
         abort(error instanceof Error ? error : new Error(String(error)));
       }
-    };
-    restoreReads = divertReads(socket, rawListener);
-    if (!restoreReads) {
-      socket.removeListener('data', pgListener);
-      socket.on('data', rawListener);
-    }
+    });
   }
   // Fallback and after a hand-back: pg parses, and CopyData arrives as whole messages.
   const onCopyData = (msg: { chunk: Buffer }): void => {
