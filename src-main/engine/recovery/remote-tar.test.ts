@@ -3,9 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { createLocalTransport } from '../transport/local-transport';
+import type { Transport } from '../transport/transport';
 import { remoteExtractCommand } from './remote-dest';
 import { packEntries, packPlannedWal, streamIntoRemote } from './remote-tar';
 
@@ -129,6 +131,39 @@ test('streamIntoRemote reports a failing remote tar with its message', async () 
         { what: 'unpacking into the missing folder', signal: new AbortController().signal, onBytes: () => undefined }),
       (error: Error) => /^unpacking into the missing folder failed on local \(exit 2\): tar: .*no\/such/.test(error.message));
     assert.ok(!existsSync(missing));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('streamIntoRemote: a remote tar that exits 0 at the end blocks, its stdin closing under the last write, is a success', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-stream-exit-'));
+  try {
+    writeFileSync(path.join(root, 'a'), Buffer.alloc(5000, 2));
+    let received = 0;
+    let exit!: (status: { code: number; signal: string | null }) => void;
+    // GNU tar stops reading at the end blocks: the write holding them (and the record's padding after them) is
+    // never acknowledged, and the process's exit closes the stdin under it.
+    const stdin: Writable = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        received += chunk.length;
+        if (received < 10240) {
+          callback();
+          return;
+        }
+        setImmediate(() => {
+          stdin.destroy();
+          exit({ code: 0, signal: null });
+        });
+      },
+    });
+    const transport = {
+      description: 'a host whose tar exits early',
+      execStream: async () => ({ stdin, stdout: Readable.from([]), stderr: Readable.from([]), done: new Promise<{ code: number; signal: string | null }>((resolve) => { exit = resolve; }) }),
+    } as unknown as Transport;
+    const sent = await streamIntoRemote(transport, 'tar -xf -', packEntries(root, ['a']), { what: 'test', signal: new AbortController().signal, onBytes: () => undefined });
+    assert.equal(sent, 10240);
+    assert.equal(received, sent);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -178,7 +178,18 @@ export async function streamIntoRemote(transport: Transport, command: string, so
     throw new EngineError('io-failed', `${what} failed on ${transport.description} (${exit.signal ?? `exit ${exit.code}`}): ${stderr.trim() || 'no message'}`,
       'check the destination folder, its owner and the free space on that host');
   }
-  if (pipeError !== null) throw pipeError;
+  if (pipeError !== null && !closedAfterSuccess(pipeError)) throw pipeError;
   await source.done;
   return sent;
+}
+
+/**
+ * The remote tar exited 0 (it read the archive to its end blocks) while the end of its stdin was not yet
+ * acknowledged: the process's exit closes that stdin, and the pipe reports a premature close (or EPIPE) with
+ * every archive byte delivered. Not an error: the exit status says the archive is complete, and the source
+ * still has to finish cleanly (awaited after).
+ */
+function closedAfterSuccess(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE';
 }
