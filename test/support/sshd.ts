@@ -32,8 +32,13 @@ export interface TestSshd {
   stop(): Promise<void>;
 }
 
+export interface TestSshdOptions {
+  /** sshd's RekeyLimit, e.g. '4M': a key re-exchange after that much data each way. */
+  rekeyLimit?: string;
+}
+
 /** Starts sshd and waits until its port accepts connections. */
-export async function startTestSshd(): Promise<TestSshd> {
+export async function startTestSshd(options: TestSshdOptions = {}): Promise<TestSshd> {
   await run('install', ['-d', '-m', '0755', '/run/sshd']);
   const rootDir = await makeTempDir('sshd');
   // sshd reads AuthorizedKeysFile as the logged-in user (postgres): let it in.
@@ -64,7 +69,7 @@ export async function startTestSshd(): Promise<TestSshd> {
   try {
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
-      await writeFile(configFile, renderConfig({ port, hostKey, authorizedKeys, pidFile: path.join(rootDir, 'sshd.pid') }));
+      await writeFile(configFile, renderConfig({ port, hostKey, authorizedKeys, pidFile: path.join(rootDir, 'sshd.pid'), rekeyLimit: options.rekeyLimit }));
       await run(sshdBinary, ['-t', '-f', configFile]);
       const started = spawnSshd(configFile);
       child = started.child;
@@ -105,7 +110,7 @@ export async function writeUnrelatedKnownHosts(sshd: TestSshd): Promise<string> 
   return file;
 }
 
-function renderConfig(cfg: { port: number; hostKey: string; authorizedKeys: string; pidFile: string }): string {
+function renderConfig(cfg: { port: number; hostKey: string; authorizedKeys: string; pidFile: string; rekeyLimit: string | undefined }): string {
   return [
     `Port ${cfg.port}`,
     'ListenAddress 127.0.0.1',
@@ -125,6 +130,7 @@ function renderConfig(cfg: { port: number; hostKey: string; authorizedKeys: stri
     'PrintMotd no',
     'LogLevel ERROR',
     'Subsystem sftp internal-sftp',
+    ...(cfg.rekeyLimit ? [`RekeyLimit ${cfg.rekeyLimit}`] : []),
     '',
   ].join('\n');
 }

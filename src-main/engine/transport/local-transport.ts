@@ -9,7 +9,7 @@ import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { EngineError } from '../../../shared/errors';
-import { feedStdin, readFileType, wrapUntilClosed } from './transport';
+import { feedStdin, holdByPausing, readFileType, wrapUntilClosed } from './transport';
 import type { DirEntry, ExecOptions, ExecResult, ExecStream, FileStat, Transport } from './transport';
 
 /** Returns a transport for the local machine. */
@@ -61,7 +61,7 @@ async function execStreamLocal(command: string, opts: { signal?: AbortSignal } =
       else resolve({ code: code ?? -1, signal });
     });
   });
-  return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, done };
+  return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, done, hold: holdByPausing(child.stdout) };
 }
 
 async function statLocal(file: string): Promise<FileStat | null> {

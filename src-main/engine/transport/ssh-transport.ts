@@ -4,6 +4,7 @@
  * a pinned known_hosts file; there is deliberately no way to turn that off.
  */
 import { readFile } from 'node:fs/promises';
+import type net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
@@ -12,7 +13,7 @@ import {
   checkHostKey, fingerprintSha256, formatKnownHostsLine, listKnownKeyTypes, parseKnownHosts,
 } from './known-hosts';
 import type { HostKeyVerdict } from './known-hosts';
-import { feedStdin, readFileType, wrapUntilClosed } from './transport';
+import { feedStdin, holdByPausing, readFileType, wrapUntilClosed } from './transport';
 import type { DirEntry, ExecOptions, ExecResult, ExecStream, FileStat, Transport } from './transport';
 import { findStoredPassphrase } from './stored-passphrases';
 
@@ -38,6 +39,15 @@ const defaultHostKeyAlgorithms: ServerHostKeyAlgorithm[] = [
 
 /** Connects, authenticates with a key and checks the host key; the caller must close() it. */
 export async function openSshTransport(target: SshTarget): Promise<Transport> {
+  const { client, where } = await connectSshClient(target);
+  return createSshTransport(client, where);
+}
+
+/**
+ * The login of openSshTransport, as a bare ssh2 client: over `socket` when
+ * given (not yet connected: it is connected here), else over node's own.
+ */
+export async function connectSshClient(target: SshTarget, socket?: net.Socket): Promise<{ client: Client; where: string }> {
   const port = target.port ?? 22;
   const where = `${target.username}@${target.host}:${port}`;
   // A passphrase not given comes from the secret store when one is kept for this login (stored-passphrases.ts).
@@ -84,6 +94,10 @@ export async function openSshTransport(target: SshTarget): Promise<Transport> {
       client.end();
       reject(translateConnectError(error, verdict, target, port, where));
     });
+    if (socket) {
+      socket.connect({ host: target.host, port });
+      config.sock = socket;
+    }
     client.connect(config);
     // From the first packet on: with Nagle's algorithm the userauth request waited ~40 ms for a
     // delayed ACK (connect measured 72 ms, 34-42 ms without), and each short exec ~47 ms instead of ~4 ms.
@@ -91,7 +105,7 @@ export async function openSshTransport(target: SshTarget): Promise<Transport> {
   });
   // Later connection errors surface through the failing operation.
   client.on('error', () => {});
-  return createSshTransport(client, where);
+  return { client, where };
 }
 
 function createSshTransport(client: Client, where: string): Transport {
@@ -103,41 +117,8 @@ function createSshTransport(client: Client, where: string): Transport {
     return sftpSession;
   };
 
-  const execStream = async (command: string, opts: { signal?: AbortSignal } = {}): Promise<ExecStream> => {
-    if (opts.signal?.aborted) throw cancelled(where);
-    // ssh2 may parse the command's output, exit status and close in the same read that calls back
-    // here: the exit listener must be attached inside the callback, not after an await.
-    let exit: { code: number; signal: string | null } = { code: -1, signal: null };
-    let closed!: Promise<void>;
-    const channel = await new Promise<ClientChannel>((resolve, reject) => {
-      client.exec(command, (error, opened) => {
-        if (error) {
-          reject(sshFailed(`unable to run a command on ${where}`, error));
-          return;
-        }
-        opened.on('exit', (code: number | null, signal?: string) => {
-          exit = { code: code ?? -1, signal: signal ?? null };
-        });
-        closed = new Promise<void>((resolveClosed) => opened.once('close', () => resolveClosed()));
-        resolve(opened);
-      });
-    });
-    const done = new Promise<{ code: number; signal: string | null }>((resolve, reject) => {
-      const abort = (): void => {
-        signalChannel(channel, 'TERM');
-        channel.close();
-        // Do not wait for the server: a server that ignores the signal request
-        // only closes the channel once the command ends by itself.
-        reject(cancelled(where));
-      };
-      opts.signal?.addEventListener('abort', abort, { once: true });
-      void closed.then(() => {
-        opts.signal?.removeEventListener('abort', abort);
-        resolve(exit);
-      });
-    });
-    return { stdin: channel, stdout: channel, stderr: channel.stderr, done };
-  };
+  const execStream = (command: string, opts: { signal?: AbortSignal } = {}): Promise<ExecStream> =>
+    openExecStream(client, where, command, opts, (channel) => holdByPausing(channel));
 
   const exec = async (command: string, opts: ExecOptions = {}): Promise<ExecResult> => {
     const running = await execStream(command, opts.signal ? { signal: opts.signal } : {});
@@ -187,15 +168,63 @@ function createSshTransport(client: Client, where: string): Transport {
 
   const close = async (): Promise<void> => {
     if (sftpSession) (await sftpSession.catch(() => null))?.end();
-    await new Promise<void>((resolve) => {
-      client.once('close', () => resolve());
-      client.end();
-      // A connection already gone emits no second 'close'.
-      setTimeout(resolve, 2_000).unref();
-    });
+    await closeClient(client);
   };
 
   return { description: `ssh ${where}`, exec, execStream, stat, list, readStream, writeStream, close };
+}
+
+/**
+ * Runs `command` on its own channel. `holdFor` makes the stream's hold() (pausing the channel,
+ * or on copy connections the whole connection); it runs as soon as the channel opened.
+ */
+export async function openExecStream(client: Client, where: string, command: string, opts: { signal?: AbortSignal },
+  holdFor: (channel: ClientChannel) => () => () => void): Promise<ExecStream & { channel: ClientChannel }> {
+  if (opts.signal?.aborted) throw cancelled(where);
+  // ssh2 may parse the command's output, exit status and close in the same read that calls back
+  // here: the exit listener must be attached inside the callback, not after an await.
+  let exit: { code: number; signal: string | null } = { code: -1, signal: null };
+  let closed!: Promise<void>;
+  let hold!: () => () => void;
+  const channel = await new Promise<ClientChannel>((resolve, reject) => {
+    client.exec(command, (error, opened) => {
+      if (error) {
+        reject(sshFailed(`unable to run a command on ${where}`, error));
+        return;
+      }
+      opened.on('exit', (code: number | null, signal?: string) => {
+        exit = { code: code ?? -1, signal: signal ?? null };
+      });
+      closed = new Promise<void>((resolveClosed) => opened.once('close', () => resolveClosed()));
+      hold = holdFor(opened);
+      resolve(opened);
+    });
+  });
+  const done = new Promise<{ code: number; signal: string | null }>((resolve, reject) => {
+    const abort = (): void => {
+      signalChannel(channel, 'TERM');
+      channel.close();
+      // Do not wait for the server: a server that ignores the signal request
+      // only closes the channel once the command ends by itself.
+      reject(cancelled(where));
+    };
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    void closed.then(() => {
+      opts.signal?.removeEventListener('abort', abort);
+      resolve(exit);
+    });
+  });
+  return { stdin: channel, stdout: channel, stderr: channel.stderr, done, hold, channel };
+}
+
+/** Ends the connection; waits for its close, at most 2 s. */
+export function closeClient(client: Client): Promise<void> {
+  return new Promise<void>((resolve) => {
+    client.once('close', () => resolve());
+    client.end();
+    // A connection already gone emits no second 'close'.
+    setTimeout(resolve, 2_000).unref();
+  });
 }
 
 /**

@@ -28,6 +28,29 @@ export interface ExecStream {
   stderr: Readable;
   /** Settles when the command has exited and its streams are closed. */
   done: Promise<{ code: number; signal: string | null }>;
+  /**
+   * Stops reading the command's output until the returned function is called
+   * (once; later calls do nothing). A consumer of a copy connection
+   * (ssh-copy-connection.ts) holds instead of pausing stdout, and the whole connection waits.
+   */
+  hold(): () => void;
+}
+
+/** What a bulk copy needs of a connection: commands with streamed output. */
+export type CommandStreams = Pick<Transport, 'description' | 'execStream' | 'close'>;
+
+/** hold() for one stream: paused until every hold is released. */
+export function holdByPausing(stream: { pause(): unknown; resume(): unknown }): () => () => void {
+  let holds = 0;
+  return () => {
+    if (holds++ === 0) stream.pause();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--holds === 0) stream.resume();
+    };
+  };
 }
 
 export type FileType = 'file' | 'directory' | 'symlink' | 'other';

@@ -1,13 +1,13 @@
 /**
  * The copy phase of an rsync-method backup, between pg_backup_start and
  * pg_backup_stop: folders and symlinks, then reuse from the previous backup
- * while the changed files travel in `parallelJobs` tar streams over one SSH
+ * while the changed files travel in `parallelJobs` tar streams over the copy
  * connection (different files: the two overlap), and global/pg_control after
  * every other file the server sends. Reports bytes progress; logs files that changed or vanished.
  */
 import { EngineError } from '../../../../shared/errors';
 import type { JobContext } from '../../jobs/job-queue';
-import type { Transport } from '../../transport/transport';
+import type { CommandStreams, Transport } from '../../transport/transport';
 import type { BackupFileEntry, PreviousBackup } from '../backup-method';
 import { createFolders, createSymlinks, reuseFiles, type ReuseOutcome } from './local-tree';
 import { hashRemoteFiles } from './remote-checksum';
@@ -18,7 +18,10 @@ import { splitIntoStreams, sumSizes } from './transfer-plan';
 import type { ReusedFile, TransferPlan } from './transfer-plan';
 
 export interface CopyInput {
+  /** for commands (checksums on the server) */
   transport: Transport;
+  /** for the tar streams */
+  copies: CommandStreams;
   plan: TransferPlan;
   dataFolder: string;
   previous: PreviousBackup | null;
@@ -79,7 +82,7 @@ export async function copyFiles(input: CopyInput): Promise<CopyResult> {
   ctx.signal.addEventListener('abort', stopStreams, { once: true });
   const fetch = async (list: readonly RemoteEntry[]): Promise<number> => {
     try {
-      const result = await fetchFiles(input.transport, list, {
+      const result = await fetchFiles(input.copies, list, {
         dataFolder: input.dataFolder, compress: input.compress, signal: streamsStop.signal, onBytes: progress.add, onFile,
       });
       vanished.push(...result.vanished.map((entry) => entry.backupPath));

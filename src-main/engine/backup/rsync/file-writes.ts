@@ -23,7 +23,7 @@ export interface FileWriteTarget {
 }
 
 export interface FileWriter {
-  /** Queues bytes (kept, not copied: the caller must not reuse them); written in order of position. */
+  /** Queues bytes, written in order of position: kept, not copied, until the pool's onWritten hands them back. */
   push(chunk: Buffer): void;
   /** Queues the rest of the file; `done` settles once it is written, dated and closed. */
   end(): void;
@@ -32,6 +32,8 @@ export interface FileWriter {
 
 export interface WritePool {
   start(target: FileWriteTarget): FileWriter;
+  /** True while too many bytes wait: the reader should stop until waitForRoom() resolves. */
+  readonly full: boolean;
   /** Resolves once queued bytes are under the low-water mark again (backpressure for the reader). */
   waitForRoom(): Promise<void>;
   /** Waits for every file started so far; rejects with the first write error. */
@@ -41,8 +43,8 @@ export interface WritePool {
 }
 
 export interface WritePoolOptions {
-  /** called with the bytes of each write once it is in the page cache */
-  onWritten?(bytes: number): void;
+  /** called with each batch of pushed chunks once it is in the page cache (they may be reused then) */
+  onWritten?(bytes: number, chunks: readonly Buffer[]): void;
 }
 
 export function createWritePool(opts: WritePoolOptions = {}): WritePool {
@@ -91,7 +93,7 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
       position += bytes;
       writes.push(pool.run(bytes, async () => {
         await writeAt(await openOnce(), batch, at);
-        opts.onWritten?.(bytes);
+        opts.onWritten?.(bytes, batch);
       }));
       if (position - syncedUpTo >= syncEveryBytes) {
         syncedUpTo = position;
@@ -157,5 +159,10 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
     await Promise.allSettled(openHandles.map((handle) => handle.close()));
   };
 
-  return { start, waitForRoom, settle, abort };
+  return {
+    start, waitForRoom, settle, abort,
+    get full() {
+      return paused;
+    },
+  };
 }

@@ -1,12 +1,14 @@
 /**
  * Backup method `rsync` (Barman's name; no rsync binary involved): the
  * concurrent backup API held on one PostgreSQL session while the data folder
- * and tablespaces come over one SSH connection (ssh2), unchanged files reused
+ * and tablespaces come over SSH (ssh2: one connection for commands, one whose
+ * reads land in a kept ring for the file streams), unchanged files reused
  * from the previous backup. Fills dataFolder only; the store is the orchestrator's.
  */
 import { EngineError } from '../../../../shared/errors';
 import { openBackupSession } from '../../postgres/backup-api';
 import type { BackupServerFacts, BackupSession } from '../../postgres/backup-api';
+import type { CopyConnection } from '../../transport/ssh-copy-connection';
 import type { Transport } from '../../transport/transport';
 import type { BackupMethodInput, BackupMethodResult, BackupMethodRun } from '../backup-method';
 import { copyFiles } from './copy-files';
@@ -16,16 +18,17 @@ import { listRemoteTree } from './remote-listing';
 import type { ListingRoot } from './remote-listing';
 import { checkSameSystem } from './remote-control-file';
 import { readReuseHorizon } from './reuse-horizon';
-import { openSshLogin } from './ssh-login';
+import { openSshCopyLogin, openSshLogin } from './ssh-login';
+import type { SshLoginOptions } from './ssh-login';
 import { planTransfer, sumSizes } from './transfer-plan';
 
 export const runRsyncBackup: BackupMethodRun = async (input) => {
   const { server, ctx } = input;
   const clock = startPhaseClock();
 
-  // 1. Both connections at once; a host key that does not match ends both before any backup starts.
+  // 1. The connections at once; a host key that does not match ends them all before any backup starts.
   ctx.progress({ phase: 'connecting' });
-  const { transport, session } = await connectBoth(input);
+  const { transport, copies, session } = await connectAll(input);
   try {
     const { facts } = session;
     clock.lap('connect');
@@ -61,7 +64,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     // 5. The copy: reuse, parallel streams, pg_control last.
     const compress = server.networkCompression;
     const copy = await copyFiles({
-      transport, plan, dataFolder: input.dataFolder, previous: input.previous, reuse, parallelJobs: Math.max(1, input.parallelJobs), compress, ctx,
+      transport, copies, plan, dataFolder: input.dataFolder, previous: input.previous, reuse, parallelJobs: Math.max(1, input.parallelJobs), compress, ctx,
       ...(input.onFileStored ? { onFileStored: input.onFileStored } : {}),
     });
     clock.lap('copy');
@@ -87,30 +90,35 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     const ended = await session.close();
     if (ended === 'stopped-on-close') ctx.log('the backup was stopped on the server after the failure', 'warn');
     if (ended === 'aborted-by-disconnect') ctx.log('the backup session was closed: the server aborts its backup', 'warn');
-    await transport.close().catch(() => {});
+    await Promise.all([transport.close().catch(() => {}), copies.close().catch(() => {})]);
   }
 };
 
-/** Opens the SSH connection and the backup session together; on any failure neither stays open, and SSH's error wins. */
-async function connectBoth(input: BackupMethodInput): Promise<{ transport: Transport; session: BackupSession }> {
+/** Opens both SSH connections and the backup session together; on any failure none stays open, and SSH's error wins. */
+async function connectAll(input: BackupMethodInput): Promise<{ transport: Transport; copies: CopyConnection; session: BackupSession }> {
   const { server, ctx } = input;
-  const [ssh, postgres] = await Promise.allSettled([
-    connectSsh(input),
+  const [ssh, copies, postgres] = await Promise.allSettled([
+    connectSsh(input, openSshLogin),
+    connectSsh(input, openSshCopyLogin),
     openBackupSession(server.conninfo, { signal: ctx.signal, applicationName: `barkeep backup ${server.name}` }),
   ]);
-  if (ssh.status === 'fulfilled' && postgres.status === 'fulfilled') return { transport: ssh.value, session: postgres.value };
+  if (ssh.status === 'fulfilled' && copies.status === 'fulfilled' && postgres.status === 'fulfilled') {
+    return { transport: ssh.value, copies: copies.value, session: postgres.value };
+  }
   if (ssh.status === 'fulfilled') await ssh.value.close().catch(() => {});
+  if (copies.status === 'fulfilled') await copies.value.close().catch(() => {});
   if (postgres.status === 'fulfilled') await postgres.value.close();
-  throw ssh.status === 'rejected' ? ssh.reason : (postgres as PromiseRejectedResult).reason;
+  const failed = [ssh, copies, postgres].find((result) => result.status === 'rejected') as PromiseRejectedResult;
+  throw failed.reason;
 }
 
-async function connectSsh(input: BackupMethodInput): Promise<Transport> {
+async function connectSsh<T>(input: BackupMethodInput, login: (sshCommand: string, options: SshLoginOptions) => Promise<T>): Promise<T> {
   const { server, ctx } = input;
   if (!server.sshCommand) {
     throw new EngineError('config-invalid', `server '${server.name}' has no ssh_command, which backup method rsync needs`,
       `add "ssh_command = ssh postgres@<host>" to [${server.name}], or set backup_method = postgres`);
   }
-  return openSshLogin(server.sshCommand, { signal: ctx.signal, keyHint: `add -i KEY to ssh_command of server '${server.name}'` });
+  return login(server.sshCommand, { signal: ctx.signal, keyHint: `add -i KEY to ssh_command of server '${server.name}'` });
 }
 
 /** The data folder, and each tablespace's version folder (the only one of a tablespace that belongs to this server). */

@@ -7,7 +7,10 @@
  * the backup's login works too.
  */
 import { EngineError } from '../../../../shared/errors';
+import { openSshCopyConnection } from '../../transport/ssh-copy-connection';
+import type { CopyConnection } from '../../transport/ssh-copy-connection';
 import { openSshTransport } from '../../transport/ssh-transport';
+import type { SshTarget } from '../../transport/ssh-transport';
 import type { Transport } from '../../transport/transport';
 import { findDefaultKey, parseSshCommand } from './ssh-command';
 
@@ -18,14 +21,23 @@ export interface SshLoginOptions {
 }
 
 export async function openSshLogin(sshCommand: string, options: SshLoginOptions): Promise<Transport> {
+  return openSshTransport(resolveLogin(sshCommand, options));
+}
+
+/** The same login, as a connection for the bulk copies of a backup (ssh-copy-connection.ts). */
+export async function openSshCopyLogin(sshCommand: string, options: SshLoginOptions): Promise<CopyConnection> {
+  return openSshCopyConnection(resolveLogin(sshCommand, options));
+}
+
+function resolveLogin(sshCommand: string, options: SshLoginOptions): SshTarget {
   const target = parseSshCommand(sshCommand);
   const privateKeyPath = target.privateKeyPath ?? findDefaultKey();
   if (!privateKeyPath) {
     throw new EngineError('ssh-auth-failed', `no ssh private key for ${target.username}@${target.host}`,
       `${options.keyHint}, or create ~/.ssh/id_ed25519 and authorize it on that host`);
   }
-  return openSshTransport({
+  return {
     host: target.host, port: target.port, username: target.username, privateKeyPath, knownHostsFile: target.knownHostsFile,
     ...(options.signal ? { signal: options.signal } : {}),
-  });
+  };
 }

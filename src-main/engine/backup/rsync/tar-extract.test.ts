@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, test } from 'node:test';
-import { createTarExtractor, readNumber } from './tar-extract';
+import { createTarExtractor, createTarExtractorStream, readNumber } from './tar-extract';
 import type { ExtractedFile } from './tar-extract';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-tar-extract-'));
@@ -34,7 +34,7 @@ async function extract(archive: Buffer, chunkSize: number, targetFor: (name: str
   const chunks: Buffer[] = [];
   for (let offset = 0; offset < archive.length; offset += chunkSize) chunks.push(archive.subarray(offset, offset + chunkSize));
   const mtime = new Date('2024-05-01T10:00:00Z');
-  await pipeline(Readable.from(chunks), createTarExtractor({
+  await pipeline(Readable.from(chunks), createTarExtractorStream({
     locate: (name) => {
       const localPath = targetFor(name);
       return localPath ? { localPath, mode: 0o600, mtime } : null;
@@ -135,4 +135,43 @@ test('files above 256 KiB go through the write pool in positional pieces, landin
       assert.equal(file.sha256, sha256(large.subarray(0, file.size)), name);
     }
   }
+});
+
+test('consume() keeps copies: each chunk comes in one reused buffer, scribbled over after the call', async () => {
+  const block = 256 * 1024;
+  const sizes = [0, 1, 511, 512, block - 1, block, block + 1, 1024 * 1024 + 3, 3 * 1024 * 1024 + 17];
+  const content: Record<string, Buffer> = {};
+  for (const [index, size] of sizes.entries()) content[`f${index}`] = Buffer.from(Array.from({ length: size }, (_, i) => (i * 13 + index) % 251));
+  const archive = makeArchive(content);
+  const mtime = new Date('2024-05-01T10:00:00Z');
+  for (const chunkSize of [1000, 65_536, 300_000]) {
+    const dest = mkdtempSync(path.join(root, 'dest-'));
+    const files: ExtractedFile[] = [];
+    const extractor = createTarExtractor({
+      locate: (name) => ({ localPath: path.join(dest, name), mode: 0o600, mtime }),
+      onFile: (file) => files.push(file),
+    });
+    const reused = Buffer.alloc(chunkSize);
+    for (let offset = 0; offset < archive.length; offset += chunkSize) {
+      const length = archive.copy(reused, 0, offset, offset + chunkSize);
+      extractor.consume(reused.subarray(0, length));
+      reused.fill(0xee);
+      if (extractor.full) await extractor.waitForRoom();
+    }
+    await extractor.finish();
+    assert.equal(files.length, sizes.length, `chunk ${chunkSize}`);
+    for (const file of files) {
+      const expected = content[file.name]!;
+      assert.equal(file.sha256, sha256(expected), `${file.name}, chunk ${chunkSize}`);
+      assert.ok(readFileSync(file.localPath).equals(expected), `${file.name} on disk, chunk ${chunkSize}`);
+    }
+  }
+});
+
+test('finish() fails when the input stops inside a member, and closes the partial file', async () => {
+  const archive = makeArchive({ big: Buffer.alloc(600_000, 5) });
+  const dest = mkdtempSync(path.join(root, 'dest-'));
+  const extractor = createTarExtractor({ locate: (name) => ({ localPath: path.join(dest, name), mode: 0o600, mtime: new Date() }), onFile: () => {} });
+  extractor.consume(archive.subarray(0, 300_000));
+  await assert.rejects(extractor.finish(), /tar archive ended inside member 'big'/);
 });

@@ -1,15 +1,17 @@
 /**
  * A streaming reader of the tar archives remote `tar -cf -` writes (ustar,
  * GNU long names, pax headers): each regular file member is hashed (SHA-256)
- * as it passes, on this thread. A small file is kept as slices of the stream's
- * chunks until complete, then written at once (four syscalls); a larger one
- * goes to the write pool as it arrives, so the network never waits for its
- * writes. Never creates folders; the caller picks each path.
+ * as it passes, on this thread. Its bytes are copied into reused blocks
+ * (block-copies.ts), so each chunk may be reused once consume() returns. A
+ * small file waits in blocks until complete, then is written at once (four
+ * syscalls); a larger one goes to the write pool as it arrives, so the network
+ * never waits for its writes. Never creates folders; the caller picks each path.
  */
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { writeFileNow } from '../disk-pool';
+import { BlockCopies } from './block-copies';
 import { createWritePool } from './file-writes';
 import type { FileWriter, FileWriteTarget } from './file-writes';
 
@@ -56,14 +58,34 @@ interface OpenFile {
   member: Member;
   target: TarMemberTarget;
   hash: Hash;
-  /** a larger file's writer; null for a small file, whose slices wait in `parts` */
+  /** a larger file's writer; null for a small file, whose copies wait in `parts` */
   writer: FileWriter | null;
   parts: Buffer[];
 }
 
-/** Returns a Writable to pipe a tar stream into; it finishes once every member is on disk. */
-export function createTarExtractor(opts: TarExtractorOptions): Writable {
-  const pool = createWritePool(opts.onBytes ? { onWritten: opts.onBytes } : {});
+export interface TarExtractor {
+  /**
+   * Reads the next bytes of the archive, copying what it keeps: `chunk` may be
+   * reused once this returns. Throws on a malformed archive or a failed write of a small file.
+   */
+  consume(chunk: Buffer): void;
+  /** True while too many bytes wait for the disk: stop feeding until waitForRoom() resolves. */
+  readonly full: boolean;
+  waitForRoom(): Promise<void>;
+  /** The input ended: resolves once every member is on disk; rejects when the archive was cut short or a write failed. */
+  finish(): Promise<void>;
+  /** Closes what is open without waiting for queued writes. */
+  abort(): Promise<void>;
+}
+
+export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
+  const copies = new BlockCopies();
+  const pool = createWritePool({
+    onWritten: (bytes, chunks) => {
+      copies.release(chunks);
+      opts.onBytes?.(bytes);
+    },
+  });
   let header: Buffer = Buffer.alloc(0);
   /** bytes of the current member's data still to come, then padding */
   let dataLeft = 0;
@@ -81,6 +103,7 @@ export function createTarExtractor(opts: TarExtractorOptions): Writable {
     if (!file.writer) {
       // A write error leaves through consume(), failing the stream.
       writeFileNow(file.target.localPath, file.parts, { flags: 'w', mode: file.target.mode, mtime: file.target.mtime });
+      copies.release(file.parts);
       opts.onBytes?.(file.member.size);
       opts.onFile(stored);
       return;
@@ -126,13 +149,17 @@ export function createTarExtractor(opts: TarExtractorOptions): Writable {
         offset += take;
         dataLeft -= take;
         if (meta) {
-          meta.parts.push(slice);
+          meta.parts.push(Buffer.from(slice));
           if (dataLeft === 0) endMeta();
         } else if (current) {
           current.hash.update(slice);
-          // Slices are kept, not copied: the SSH channel hands over a new buffer per packet.
-          if (current.writer) current.writer.push(slice);
-          else current.parts.push(slice);
+          if (current.writer) {
+            const copied: Buffer[] = [];
+            copies.copy(slice, copied);
+            for (const part of copied) current.writer.push(part);
+          } else {
+            copies.copy(slice, current.parts);
+          }
           if (dataLeft === 0) finishFile(current);
         }
         continue;
@@ -144,7 +171,8 @@ export function createTarExtractor(opts: TarExtractorOptions): Writable {
         continue;
       }
       const take = Math.min(blockSize - header.length, chunk.length - offset);
-      header = header.length === 0 ? chunk.subarray(offset, offset + take) : Buffer.concat([header, chunk.subarray(offset, offset + take)]);
+      // A header cut across chunks is kept as a copy; a whole one is read before consume() returns.
+      header = Buffer.concat([header, chunk.subarray(offset, offset + take)]);
       offset += take;
       if (header.length < blockSize) continue;
       const block = header;
@@ -162,32 +190,50 @@ export function createTarExtractor(opts: TarExtractorOptions): Writable {
     }
   };
 
+  return {
+    consume,
+    get full() {
+      return pool.full;
+    },
+    waitForRoom: () => pool.waitForRoom(),
+    finish: async () => {
+      if (current || dataLeft > 0 || header.length > 0) {
+        const truncated = new Error(`tar archive ended inside member '${(current as OpenFile | null)?.member.name ?? 'header'}'`);
+        // Close the partial file before failing: nothing stays open behind us.
+        (current as OpenFile | null)?.writer?.end();
+        current = null;
+        await pool.settle().catch(() => undefined);
+        throw truncated;
+      }
+      await pool.settle();
+    },
+    abort: async () => {
+      current = null;
+      await pool.abort();
+    },
+  };
+}
+
+/** The extractor as a Writable, for a piped source (a gunzip stream, a test's chunks); it finishes once every member is on disk. */
+export function createTarExtractorStream(opts: TarExtractorOptions): Writable {
+  const extractor = createTarExtractor(opts);
   return new Writable({
     highWaterMark: 1024 * 1024,
     writev(chunks, callback) {
       try {
-        for (const { chunk } of chunks) consume(chunk as Buffer);
+        for (const { chunk } of chunks) extractor.consume(chunk as Buffer);
       } catch (error) {
         callback(error as Error);
         return;
       }
       // Backpressure only when the disk falls behind: many writes run at once meanwhile.
-      pool.waitForRoom().then(() => callback(), (error: Error) => callback(error));
+      extractor.waitForRoom().then(() => callback(), (error: Error) => callback(error));
     },
     final(callback) {
-      if (current || dataLeft > 0 || header.length > 0) {
-        const truncated = new Error(`tar archive ended inside member '${current?.member.name ?? 'header'}'`);
-        // Close the partial file before failing: nothing stays open behind us.
-        current?.writer?.end();
-        current = null;
-        pool.settle().then(() => callback(truncated), () => callback(truncated));
-        return;
-      }
-      pool.settle().then(() => callback(), (error: Error) => callback(error));
+      extractor.finish().then(() => callback(), (error: Error) => callback(error));
     },
     destroy(error, callback) {
-      current = null;
-      pool.abort().then(() => callback(error), () => callback(error));
+      extractor.abort().then(() => callback(error), () => callback(error));
     },
   });
 }

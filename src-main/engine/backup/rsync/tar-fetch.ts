@@ -1,16 +1,20 @@
 /**
  * One transfer stream: a remote `tar -cf -` of a list of files (fed on its
  * stdin), optionally gzip'd on the wire, read through one SSH exec channel into
- * the local tar extractor. Sorts tar's complaints into files that vanished or
- * changed while read (normal on a running server; WAL replay repairs them) and real errors.
+ * the local tar extractor. Each chunk is consumed during its 'data' call and
+ * the command is held, never paused, while the disk catches up: on a copy
+ * connection (ssh-copy-connection.ts) the chunks are views of a reused ring.
+ * Sorts tar's complaints into files that vanished or changed while read
+ * (normal on a running server; WAL replay repairs them) and real errors.
  */
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { EngineError } from '../../../../shared/errors';
-import type { Transport } from '../../transport/transport';
+import type { CommandStreams, ExecStream } from '../../transport/transport';
 import type { RemoteEntry } from './remote-listing';
-import { createTarExtractor } from './tar-extract';
+import { createTarExtractor, createTarExtractorStream } from './tar-extract';
+import type { TarExtractor, TarExtractorOptions } from './tar-extract';
 
 export interface FetchedFile {
   entry: RemoteEntry;
@@ -47,16 +51,16 @@ export function buildTarCommand(compress: boolean): string {
 }
 
 /** Fetches `files` (regular files) into dataFolder at their backup paths; the folders must exist. */
-export async function fetchFiles(transport: Transport, files: readonly RemoteEntry[], opts: FetchOptions): Promise<FetchResult> {
+export async function fetchFiles(transport: CommandStreams, files: readonly RemoteEntry[], opts: FetchOptions): Promise<FetchResult> {
   const byMember = new Map(files.map((entry) => [memberName(entry.remotePath), entry]));
   const fetched: FetchedFile[] = [];
   const remote = await transport.execStream(buildTarCommand(opts.compress), { signal: opts.signal });
   const stderr: Buffer[] = [];
-  remote.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  remote.stderr.on('data', (chunk: Buffer) => stderr.push(Buffer.from(chunk)));
   remote.stdin.on('error', () => {});
   remote.stdin.end(Buffer.from(files.map((entry) => `${memberName(entry.remotePath)}\0`).join(''), 'utf8'));
 
-  const extractor = createTarExtractor({
+  const extracting: TarExtractorOptions = {
     locate: (name) => {
       const entry = byMember.get(name);
       if (!entry) return null;
@@ -70,18 +74,16 @@ export async function fetchFiles(transport: Transport, files: readonly RemoteEnt
       opts.onFile(done);
     },
     onBytes: opts.onBytes,
-  });
-  // A second 'data' listener beside the pipe counts without an extra stream hop per chunk; it is
-  // added in the same tick as the pipe, so no chunk flows before the extractor listens.
+  };
   let wireBytes = 0;
-  remote.stdout.on('data', (chunk: Buffer) => {
+  const countWire = (chunk: Buffer): void => {
     wireBytes += chunk.length;
-  });
+  };
   try {
     await Promise.all([
       opts.compress
-        ? pipeline(remote.stdout, createGunzip(), extractor, { signal: opts.signal })
-        : pipeline(remote.stdout, extractor, { signal: opts.signal }),
+        ? gunzipInto(remote, createTarExtractorStream(extracting), countWire, opts.signal)
+        : readInto(remote, createTarExtractor(extracting), countWire, opts.signal),
       remote.done,
     ]);
   } catch (error) {
@@ -105,6 +107,77 @@ export async function fetchFiles(transport: Transport, files: readonly RemoteEnt
   }
   for (const file of fetched) if (complaints.changed.has(memberName(file.entry.remotePath))) file.changed = true;
   return { files: fetched, vanished, wireBytes };
+}
+
+/**
+ * Feeds the command's output to the extractor chunk by chunk, holding the
+ * command while the extractor is full. Settles once the output ended and every file is on disk.
+ */
+function readInto(remote: ExecStream, extractor: TarExtractor, onChunk: (chunk: Buffer) => void, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let failed = false;
+    let release = null as (() => void) | null;
+    const fail = (error: unknown): void => {
+      if (failed) return;
+      failed = true;
+      release?.();
+      signal.removeEventListener('abort', onAbort);
+      remote.stdout.destroy();
+      void extractor.abort().finally(() => reject(error));
+    };
+    const onAbort = (): void => fail(signal.reason ?? new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    remote.stdout.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      onChunk(chunk);
+      try {
+        extractor.consume(chunk);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      if (extractor.full && release === null) {
+        release = remote.hold();
+        extractor.waitForRoom().then(() => {
+          release?.();
+          release = null;
+        }, fail);
+      }
+    });
+    remote.stdout.once('error', fail);
+    remote.stdout.once('end', () => {
+      if (failed) return;
+      extractor.finish().then(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, fail);
+    });
+  });
+}
+
+/** network_compression: the output is gunzipped (from copies: zlib works later) into the extractor's stream. */
+async function gunzipInto(remote: ExecStream, extractor: NodeJS.WritableStream, onChunk: (chunk: Buffer) => void, signal: AbortSignal): Promise<void> {
+  const gunzip = createGunzip();
+  let release = null as (() => void) | null;
+  remote.stdout.on('data', (chunk: Buffer) => {
+    onChunk(chunk);
+    if (!gunzip.write(Buffer.from(chunk)) && release === null) {
+      release = remote.hold();
+      gunzip.once('drain', () => {
+        release?.();
+        release = null;
+      });
+    }
+  });
+  remote.stdout.once('end', () => gunzip.end());
+  remote.stdout.once('error', (error) => gunzip.destroy(error));
+  try {
+    await pipeline(gunzip, extractor, { signal });
+  } finally {
+    release?.();
+    remote.stdout.destroy();
+  }
 }
 
 /** tar's stderr lines: 'Cannot stat: No such file' = vanished, 'file changed' / 'File shrank' = changed, the rest errors. */

@@ -1,0 +1,54 @@
+/**
+ * Copies of stream chunks in 256 KiB blocks that are reused once written, so
+ * a tar stream's reader may hand over views of a buffer it reuses (the copy
+ * connection's ring) and nothing of it is kept. A block goes back to the spare
+ * list when every view cut from it has been released.
+ */
+import { writeBytes } from '../disk-pool';
+
+export class BlockCopies {
+  private readonly spare: Buffer[] = [];
+  private block: Buffer | null = null;
+  private filled = 0;
+  /** views not yet released, per block */
+  private readonly held = new Map<ArrayBufferLike, number>();
+
+  /** Copies `chunk` into blocks and appends the views to `into`; each is held until release(). */
+  copy(chunk: Buffer, into: Buffer[]): void {
+    for (let offset = 0; offset < chunk.length;) {
+      if (this.block === null || this.filled === this.block.length) this.nextBlock();
+      const block = this.block!;
+      const length = Math.min(chunk.length - offset, block.length - this.filled);
+      chunk.copy(block, this.filled, offset, offset + length);
+      into.push(block.subarray(this.filled, this.filled + length));
+      this.held.set(block.buffer, (this.held.get(block.buffer) ?? 0) + 1);
+      this.filled += length;
+      offset += length;
+    }
+  }
+
+  /** Gives views from copy() back; their blocks are reused once none is held. */
+  release(views: readonly Buffer[]): void {
+    for (const view of views) {
+      const left = (this.held.get(view.buffer) ?? 1) - 1;
+      if (left > 0) {
+        this.held.set(view.buffer, left);
+        continue;
+      }
+      this.held.delete(view.buffer);
+      // The block being filled is not spare yet: nextBlock() returns it when it is full.
+      if (this.block?.buffer !== view.buffer) this.spare.push(Buffer.from(view.buffer, 0, writeBytes));
+    }
+  }
+
+  /** How many blocks exist (for tests: they are reused, not made anew). */
+  get blockCount(): number {
+    return this.spare.length + this.held.size + (this.block !== null && !this.held.has(this.block.buffer) ? 1 : 0);
+  }
+
+  private nextBlock(): void {
+    if (this.block !== null && !this.held.has(this.block.buffer)) this.spare.push(this.block);
+    this.block = this.spare.pop() ?? Buffer.allocUnsafeSlow(writeBytes);
+    this.filled = 0;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * An SSH connection for bulk copies (the rsync method's tar streams): the
+ * login of ssh-transport.ts, with reads landing in a kept ring
+ * (ring-read-socket.ts) instead of a fresh buffer per read. It only runs
+ * commands with streamed output, and asks two things of their consumers: copy
+ * what you keep during each 'data' call, and hold() rather than pause. When a
+ * chunk is left buffered in a channel after a read all the same, the ring is
+ * retired (its views stay valid) and reads go on in a new one.
+ */
+import type { ClientChannel } from 'ssh2';
+import { holdByPausing } from './transport';
+import type { CommandStreams } from './transport';
+import { createRingReadSocket } from './ring-read-socket';
+import type { RingOptions } from './ring-read-socket';
+import { closeClient, connectSshClient, openExecStream } from './ssh-transport';
+import type { SshTarget } from './ssh-transport';
+
+export interface CopyConnection extends CommandStreams {
+  /** Rings retired because a chunk stayed buffered; for tests and logs. */
+  readonly ringsRetired: number;
+  /** Key re-exchanges so far (OpenSSH asks for one every 1-4 GB); for tests and logs. */
+  readonly rekeys: number;
+}
+
+export async function openSshCopyConnection(target: SshTarget, ring: RingOptions = {}): Promise<CopyConnection> {
+  const reads = createRingReadSocket(ring);
+  const { client, where } = await connectSshClient(target, reads.socket);
+  const channels = new Set<ClientChannel>();
+  let rekeys = 0;
+  // The first handshake is over by now: each later one is a re-exchange.
+  client.on('handshake', () => {
+    rekeys += 1;
+  });
+  reads.afterRead = () => {
+    for (const channel of channels) {
+      if (channel.readableLength > 0 || channel.stderr.readableLength > 0) {
+        reads.renew();
+        return;
+      }
+    }
+  };
+
+  // hold(): the socket stops reading until every hold of every channel is released.
+  const holdConnection = holdByPausing(reads.socket);
+  const track = (channel: ClientChannel): (() => () => void) => {
+    channels.add(channel);
+    channel.once('close', () => channels.delete(channel));
+    return holdConnection;
+  };
+
+  return {
+    description: `ssh ${where}`,
+    get ringsRetired() {
+      return reads.renewals;
+    },
+    get rekeys() {
+      return rekeys;
+    },
+    execStream: (command, opts = {}) => openExecStream(client, where, command, opts, track),
+    close: () => closeClient(client),
+  };
+}
