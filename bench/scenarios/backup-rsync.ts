@@ -13,7 +13,7 @@ import type { BackupMethodResult, PreviousBackup } from '../../src-main/engine/b
 import { syncTree } from '../../src-main/engine/backup/backup-folder';
 import { runRsyncBackup } from '../../src-main/engine/backup/rsync/rsync-method';
 import { quoteShellArg } from '../../src-main/engine/backup/rsync/shell-quote';
-import { openSshLogin } from '../../src-main/engine/backup/rsync/ssh-login';
+import { openSshCopyLogin } from '../../src-main/engine/backup/rsync/ssh-login';
 import { loadConfig } from '../../src-main/engine/config/load';
 import type { ServerConfig } from '../../src-main/engine/config/load';
 import type { JobContext } from '../../src-main/engine/jobs/job-queue';
@@ -48,7 +48,7 @@ const cores = readdirSync('/sys/devices/system/cpu').filter((name) => /^cpu\d+$/
 const fullName = 'rsync method, full, 2 streams';
 const transportNames = {
   openssh: 'ssh + tar, output discarded (OpenSSH client)',
-  ssh2: 'ssh + tar, output discarded (ssh2, as Barkeep logs in)',
+  ssh2: 'ssh + tar, output discarded (ssh2, Barkeep\'s copy connection)',
 } as const;
 const confinedName = 'rsync method, incremental after a confined change';
 const rewriteName = 'rsync method, incremental after pgbench on every table';
@@ -161,9 +161,9 @@ function tarCommand(dataDir: string): string {
   return `tar -C ${quoteShellArg(dataDir)} --exclude=./pg_wal -cf - .`;
 }
 
-/** Barkeep's SSH login and one exec, every byte received and dropped: the transport without disk, hashing or tar parsing. */
+/** The SSH connection Barkeep's tar streams use and one exec, every byte received and dropped: the transport without disk, hashing or tar parsing. */
 async function drainOverSsh2(server: ServerConfig, command: string): Promise<number> {
-  const transport = await openSshLogin(server.sshCommand!, { keyHint: 'the bench server has a key' });
+  const transport = await openSshCopyLogin(server.sshCommand!, { keyHint: 'the bench server has a key' });
   try {
     const running = await transport.execStream(command);
     let bytes = 0;
@@ -280,7 +280,7 @@ function readStatFields(stat: string): string[] {
 function describeRun(setup: Setup): string[] {
   const notes = [
     `source: ${formatMegabytes(setup.sourceBytes)} (du -sb, pg_wal included; backups leave its contents out); MB/s counts that size for every row`,
-    'pg_basebackup: -X none -c fast (fsync on); rsync method: immediate_checkpoint, a new SSH connection per run (aes128-gcm), SHA-256 of every stored file,'
+    'pg_basebackup: -X none -c fast (fsync on); rsync method: immediate_checkpoint, two new SSH connections per run (commands, and the copy connection the tar streams use; aes128-gcm), SHA-256 of every stored file,'
       + ' then the sync the orchestrator does (syncfs); not timed: its manifest, backup.json and catalog (~30 ms). cp -a and the ssh + tar lines store nothing durably',
     `bound by (medians per run): CPU seconds of barkeep (all its threads), tools, sshd+tar and postgres; the machine's ${cores} cores busy, other tenants included`,
   ];
