@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
 import { createLocalTransport } from '../../transport/local-transport';
+import type { CommandStreams } from '../../transport/transport';
 import { hashRemoteFiles } from './remote-checksum';
 import type { RemoteEntry } from './remote-listing';
 import { buildTarCommand, classifyTarErrors, fetchFiles } from './tar-fetch';
@@ -106,3 +109,37 @@ test('the remote command reads names from stdin and compresses only when asked',
   assert.match(buildTarCommand(false), /^LC_ALL=C tar -C \/ --null --no-recursion .* -T - -cf -$/);
   assert.match(buildTarCommand(true), /-cf - \| gzip -1$/);
 });
+
+/** A stand-in connection whose command sends `head` of an archive, then closes its output without an end. */
+function cutShortConnection(head: Buffer): CommandStreams {
+  return {
+    description: 'stand-in',
+    close: async () => {},
+    execStream: async () => {
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      const stdin = new PassThrough();
+      stdin.resume();
+      setImmediate(() => {
+        stdout.write(head);
+        setImmediate(() => stdout.destroy());
+        stderr.end();
+      });
+      return { stdin, stdout, stderr, done: new Promise((resolve) => stdout.once('close', () => resolve({ code: -1, signal: 'KILL' }))), hold: () => () => {} };
+    },
+  };
+}
+
+for (const compress of [false, true]) {
+  test(`output that closes before its end fails the copy instead of waiting forever${compress ? ' (gzip on the wire)' : ''}`, async () => {
+    const { source, entries } = makeSource({ big: 'x'.repeat(100_000) });
+    const archive = execFileSync('sh', ['-c', `tar -C / -cf - ${entries[0]!.remotePath.slice(1)}${compress ? ' | gzip -1' : ''}`]);
+    assert.ok(source);
+    await assert.rejects(
+      fetchFiles(cutShortConnection(archive.subarray(0, Math.floor(archive.length / 2))), entries, {
+        dataFolder: destinationFor(entries), compress, signal: new AbortController().signal, onBytes: () => {}, onFile: () => {},
+      }),
+      (error: Error) => /closed before its end|premature close/i.test(error.message),
+    );
+  });
+}

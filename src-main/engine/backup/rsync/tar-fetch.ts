@@ -145,8 +145,13 @@ function readInto(remote: ExecStream, extractor: TarExtractor, onChunk: (chunk: 
         }, fail);
       }
     });
+    let ended = false;
     remote.stdout.once('error', fail);
+    remote.stdout.once('close', () => {
+      if (!ended) fail(new Error('the output closed before its end'));
+    });
     remote.stdout.once('end', () => {
+      ended = true;
       if (failed) return;
       extractor.finish().then(() => {
         signal.removeEventListener('abort', onAbort);
@@ -170,8 +175,15 @@ async function gunzipInto(remote: ExecStream, extractor: NodeJS.WritableStream, 
       });
     }
   });
-  remote.stdout.once('end', () => gunzip.end());
+  let ended = false;
+  remote.stdout.once('end', () => {
+    ended = true;
+    gunzip.end();
+  });
   remote.stdout.once('error', (error) => gunzip.destroy(error));
+  remote.stdout.once('close', () => {
+    if (!ended) gunzip.destroy(new Error('the output closed before its end'));
+  });
   try {
     await pipeline(gunzip, extractor, { signal });
   } finally {
