@@ -5,8 +5,8 @@
  * dataFolder and never opens a previous backup's file for writing.
  */
 import { createHash } from 'node:crypto';
-import { constants, linkSync } from 'node:fs';
-import { chmod, copyFile, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import { constants, linkSync, mkdirSync, symlinkSync } from 'node:fs';
+import { chmod, copyFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../../../../shared/errors';
 import { createTurnTaker } from '../../process/event-loop-turns';
@@ -27,16 +27,22 @@ const turnMs = 8;
 /** copies in flight on the thread pool */
 const copyConcurrency = 16;
 
-/** Makes every folder (parents first; modes as on the server, always writable by us). */
+/**
+ * Makes every folder (parents first; modes as on the server, always writable by us).
+ * Synchronously, as the links: a few dozen mkdirs are microseconds each, and a
+ * trip through the thread pool per folder made this 6-14 ms of every backup.
+ */
 export async function createFolders(dataFolder: string, directories: readonly RemoteEntry[]): Promise<void> {
+  const takeTurn = createTurnTaker(turnMs);
   for (const dir of directories) {
-    await mkdir(localPathOf(dataFolder, dir.backupPath), { recursive: true, mode: (dir.mode & 0o7777) | 0o700 });
+    mkdirSync(localPathOf(dataFolder, dir.backupPath), { recursive: true, mode: (dir.mode & 0o7777) | 0o700 });
+    await takeTurn();
   }
 }
 
 export async function createSymlinks(dataFolder: string, symlinks: readonly RemoteEntry[]): Promise<void> {
   for (const entry of symlinks) {
-    if (entry.linkTarget !== null) await symlink(entry.linkTarget, localPathOf(dataFolder, entry.backupPath));
+    if (entry.linkTarget !== null) symlinkSync(entry.linkTarget, localPathOf(dataFolder, entry.backupPath));
   }
 }
 
