@@ -1,7 +1,7 @@
 /**
  * Scenario "backup-rsync": backup method rsync over the real sshd on one
  * pgbench cluster, against pg_basebackup -Fp -X none and cp -a: full backups
- * (1 and 2 streams, gzip on the wire), the incremental after a confined change
+ * (1 and 2 streams, network_compression: zstd on the wire), the incremental after a confined change
  * and after a pgbench run that touches every table. Two more lines measure the
  * transport's floor on this machine: the same tar over SSH with nothing stored,
  * through OpenSSH's client and through Barkeep's own ssh2 login. Notes say what bound each.
@@ -129,7 +129,7 @@ async function setUp(ctx: ScenarioContext, opts: BackupRsyncOptions): Promise<Sc
       },
       rsync('rsync method, full, 1 stream', servers.plain, 1, null),
       rsync(fullName, servers.plain, 2, null),
-      rsync('rsync method, full, 2 streams, gzip', servers.compressed, 2, null),
+      rsync('rsync method, full, 2 streams, network_compression (zstd)', servers.compressed, 2, null),
       rsync(confinedName, servers.plain, 2, beforeConfinedChange),
       rsync(rewriteName, servers.plain, 2, beforeRewrite),
     ],
@@ -151,9 +151,9 @@ async function writeServers(workDir: string, cluster: TestCluster, sshd: TestSsh
     `[${name}]`, `conninfo = ${cluster.conninfo}`, 'backup_method = rsync', 'reuse_backup = link', 'immediate_checkpoint = on',
     `ssh_command = ssh -p ${sshd.port} -i ${sshd.privateKeyPath} -o UserKnownHostsFile=${sshd.knownHostsFile} postgres@${sshd.host}`, ...extra, '',
   ];
-  await writeFile(path.join(home, 'conf.d', 'bench.conf'), [...server('bench', []), ...server('bench-gzip', ['network_compression = on'])].join('\n'));
+  await writeFile(path.join(home, 'conf.d', 'bench.conf'), [...server('bench', []), ...server('bench-zstd', ['network_compression = on'])].join('\n'));
   const servers = loadConfig(path.join(home, 'barkeep.conf')).servers;
-  return { plain: servers.find((one) => one.name === 'bench')!, compressed: servers.find((one) => one.name === 'bench-gzip')! };
+  return { plain: servers.find((one) => one.name === 'bench')!, compressed: servers.find((one) => one.name === 'bench-zstd')! };
 }
 
 /** What the rsync method's stream reads, roughly: the data folder as one tar, pg_wal left out. */

@@ -116,6 +116,12 @@ describe('backup method rsync', () => {
       'parallel_jobs = 2',
       'immediate_checkpoint = on',
       '',
+      '[pg-zstd]',
+      `conninfo = ${cluster!.conninfo}`,
+      `ssh_command = ${ssh(sshd!.knownHostsFile)}`,
+      'backup_method = rsync',
+      'network_compression = on',
+      '',
       '[pg-locked]',
       `conninfo = ${cluster!.conninfo}`,
       `ssh_command = ssh -p ${sshd!.port} -i ${lockedKey} -o UserKnownHostsFile=${sshd!.knownHostsFile} postgres@127.0.0.1`,
@@ -248,6 +254,25 @@ describe('backup method rsync', () => {
     assert.ok(paths.indexOf('global/pg_control') > paths.indexOf(accounts), 'pg_control after the resent file');
     const lastProgress = recorded.progress.filter((update) => update.bytesTotal !== undefined).at(-1);
     assert.ok(lastProgress && lastProgress.bytesDone === lastProgress.bytesTotal, 'progress reaches its total, the resent file included');
+  });
+
+  it('network_compression: zstd on the wire, the files as the uncompressed backup stored them', async () => {
+    assert.ok(first);
+    const dataFolder = newDataFolder('zstd');
+    const recorded = recordContext();
+    const result = await runRsyncBackup({
+      server: server('pg-zstd'), backupId: '20250101T010500', dataFolder, previous: null, reuse: 'off', parallelJobs: 2, ctx: recorded.ctx,
+    });
+    assert.ok(recorded.logs.includes('info: network compression: zstd -1'), recorded.logs.join('\n'));
+    const stored = result.files.reduce((sum, file) => sum + file.size, 0);
+    assert.ok(result.bytesTransferred * 5 < stored, `${result.bytesTransferred} bytes on the wire for ${stored} stored`);
+    for (const file of result.files) assert.equal(statSync(path.join(dataFolder, file.path)).size, file.size, file.path);
+    // pgbench_accounts was not written since the first backup: the same bytes, however they travelled.
+    const accounts = await cluster!.psql("select pg_relation_filepath('pgbench_accounts')");
+    const sha = (files: readonly { path: string; sha256: string }[]): string | undefined => files.find((file) => file.path === accounts)?.sha256;
+    assert.ok(sha(result.files));
+    assert.equal(sha(result.files), sha(first.result.files));
+    assert.equal(createHash('sha256').update(readFileSync(path.join(dataFolder, accounts))).digest('hex'), sha(first.result.files));
   });
 
   it('refuses a host whose key does not match before copying anything', async () => {

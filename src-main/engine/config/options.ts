@@ -119,7 +119,7 @@ export const optionSchema = {
   last_backup_minimum_size: option<number | null>({ scope: 'both', parse: parseByteSize, default: null, doc: 'a check fails when the last backup is smaller, e.g. 1 Gi' }),
   last_wal_maximum_age: option<TimeInterval | null>({ scope: 'both', parse: timeIntervalParser(true), default: null, doc: 'a check fails when the last archived WAL is older, e.g. 6 HOURS' }),
   minimum_redundancy: option({ scope: 'both', parse: nonNegative, default: 0, doc: 'backups retention never deletes below' }),
-  network_compression: option({ scope: 'both', parse: parseBoolean, default: false, doc: 'compress rsync traffic' }),
+  network_compression: option({ scope: 'both', parse: parseBoolean, default: false, doc: 'compress the rsync method\'s traffic: zstd -1 when the server has zstd, else gzip -1' }),
   parallel_jobs: option({ scope: 'both', parse: integerParser(1), default: 1, doc: 'parallel copies for rsync backups and recoveries' }),
   path_prefix: text('both', 'folders searched first for PostgreSQL client programs, colon-separated'),
   recovery_options: option({ scope: 'both', parse: wordSetParser(['get-wal']), default: [], doc: 'get-wal: the restored server fetches WAL from Barkeep' }),

@@ -13,7 +13,7 @@ import { createFolders, createSymlinks, reuseFiles, type ReuseOutcome } from './
 import { hashRemoteFiles } from './remote-checksum';
 import type { RemoteEntry } from './remote-listing';
 import { fetchFiles } from './tar-fetch';
-import type { FetchedFile } from './tar-fetch';
+import type { FetchedFile, WireCompression } from './tar-fetch';
 import { splitIntoStreams, sumSizes } from './transfer-plan';
 import type { ReusedFile, TransferPlan } from './transfer-plan';
 
@@ -27,7 +27,7 @@ export interface CopyInput {
   previous: PreviousBackup | null;
   reuse: 'off' | 'copy' | 'link';
   parallelJobs: number;
-  compress: boolean;
+  compress: WireCompression;
   ctx: JobContext;
   onFileStored?: (file: BackupFileEntry) => void;
 }

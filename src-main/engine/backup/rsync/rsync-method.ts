@@ -20,6 +20,7 @@ import { checkSameSystem } from './remote-control-file';
 import { readReuseHorizon } from './reuse-horizon';
 import { openSshCopyLogin, openSshLogin } from './ssh-login';
 import type { SshLoginOptions } from './ssh-login';
+import { chooseWireCompression } from './tar-fetch';
 import { planTransfer, sumSizes } from './transfer-plan';
 
 export const runRsyncBackup: BackupMethodRun = async (input) => {
@@ -62,7 +63,8 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     clock.lap('list');
 
     // 5. The copy: reuse, parallel streams, pg_control last.
-    const compress = server.networkCompression;
+    const compress = server.networkCompression ? await chooseWireCompression(transport, ctx.signal) : 'off';
+    if (compress !== 'off') ctx.log(`network compression: ${compress === 'zstd' ? 'zstd -1' : 'gzip -1 (the server has no zstd)'}`);
     const copy = await copyFiles({
       transport, copies, plan, dataFolder: input.dataFolder, previous: input.previous, reuse, parallelJobs: Math.max(1, input.parallelJobs), compress, ctx,
       ...(input.onFileStored ? { onFileStored: input.onFileStored } : {}),

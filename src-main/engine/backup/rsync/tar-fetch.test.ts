@@ -10,7 +10,7 @@ import { createLocalTransport } from '../../transport/local-transport';
 import type { CommandStreams } from '../../transport/transport';
 import { hashRemoteFiles } from './remote-checksum';
 import type { RemoteEntry } from './remote-listing';
-import { buildTarCommand, classifyTarErrors, fetchFiles } from './tar-fetch';
+import { buildTarCommand, chooseWireCompression, classifyTarErrors, fetchFiles } from './tar-fetch';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-tar-fetch-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -37,8 +37,8 @@ function destinationFor(entries: RemoteEntry[]): string {
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-for (const compress of [false, true]) {
-  test(`fetches files through a tar stream${compress ? ' gzip\'d on the wire' : ''}, with checksums`, async () => {
+for (const compress of ['off', 'gzip', 'zstd'] as const) {
+  test(`fetches files through a tar stream${compress === 'off' ? '' : `, ${compress} on the wire`}, with checksums`, async () => {
     const { entries } = makeSource({ PG_VERSION: '15\n', 'base/5/1259': 'x'.repeat(70_000), 'base/5/empty': '' });
     const dataFolder = destinationFor(entries);
     let bytes = 0;
@@ -49,7 +49,7 @@ for (const compress of [false, true]) {
     assert.deepEqual(seen.sort(), ['PG_VERSION', 'base/5/1259', 'base/5/empty']);
     assert.equal(bytes, 70_003);
     assert.deepEqual(result.vanished, []);
-    assert.ok(compress ? result.wireBytes < 70_003 : result.wireBytes > 70_003, `${result.wireBytes} bytes on the wire`);
+    assert.ok(compress !== 'off' ? result.wireBytes < 7_000 : result.wireBytes > 70_003, `${result.wireBytes} bytes on the wire`);
     const byPath = new Map(result.files.map((file) => [file.entry.backupPath, file]));
     assert.equal(byPath.get('base/5/1259')?.sha256, sha256('x'.repeat(70_000)));
     assert.equal(byPath.get('base/5/empty')?.size, 0);
@@ -62,7 +62,7 @@ test('a file that vanished before tar reached it is reported, not an error', asy
   const gone: RemoteEntry = { ...entries[0]!, backupPath: 'gone', remotePath: path.join(path.dirname(entries[0]!.remotePath), 'gone') };
   const dataFolder = destinationFor(entries);
   const result = await fetchFiles(createLocalTransport(), [...entries, gone], {
-    dataFolder, compress: false, signal: new AbortController().signal, onBytes: () => {}, onFile: () => {},
+    dataFolder, compress: 'off', signal: new AbortController().signal, onBytes: () => {}, onFile: () => {},
   });
   assert.deepEqual(result.vanished.map((entry) => entry.backupPath), ['gone']);
   assert.deepEqual(result.files.map((file) => file.entry.backupPath), ['kept']);
@@ -73,7 +73,7 @@ test('an unreadable file fails the copy with what tar said', { skip: process.get
   const { chmodSync } = await import('node:fs');
   chmodSync(entries[0]!.remotePath, 0o000);
   await assert.rejects(
-    fetchFiles(createLocalTransport(), entries, { dataFolder: destinationFor(entries), compress: false, signal: new AbortController().signal, onBytes: () => {}, onFile: () => {} }),
+    fetchFiles(createLocalTransport(), entries, { dataFolder: destinationFor(entries), compress: 'off', signal: new AbortController().signal, onBytes: () => {}, onFile: () => {} }),
     /Permission denied/,
   );
 });
@@ -106,8 +106,9 @@ test("tar's complaints about a running server are sorted from real errors", () =
 });
 
 test('the remote command reads names from stdin and compresses only when asked', () => {
-  assert.match(buildTarCommand(false), /^LC_ALL=C tar -C \/ --null --no-recursion .* -T - -cf -$/);
-  assert.match(buildTarCommand(true), /-cf - \| gzip -1$/);
+  assert.match(buildTarCommand('off'), /^LC_ALL=C tar -C \/ --null --no-recursion .* -T - -cf -$/);
+  assert.match(buildTarCommand('gzip'), /-cf - \| gzip -1$/);
+  assert.match(buildTarCommand('zstd'), /-cf - \| zstd -1 -q -c$/);
 });
 
 /** A stand-in connection whose command sends `head` of an archive, then closes its output without an end. */
@@ -130,10 +131,10 @@ function cutShortConnection(head: Buffer): CommandStreams {
   };
 }
 
-for (const compress of [false, true]) {
-  test(`output that closes before its end fails the copy instead of waiting forever${compress ? ' (gzip on the wire)' : ''}`, async () => {
+for (const compress of ['off', 'gzip', 'zstd'] as const) {
+  test(`output that closes before its end fails the copy instead of waiting forever${compress === 'off' ? '' : ` (${compress} on the wire)`}`, async () => {
     const { source, entries } = makeSource({ big: 'x'.repeat(100_000) });
-    const archive = execFileSync('sh', ['-c', `tar -C / -cf - ${entries[0]!.remotePath.slice(1)}${compress ? ' | gzip -1' : ''}`]);
+    const archive = execFileSync('sh', ['-c', `tar -C / -cf - ${entries[0]!.remotePath.slice(1)}${compress === 'off' ? '' : ` | ${compress} -1 -c`}`]);
     assert.ok(source);
     await assert.rejects(
       fetchFiles(cutShortConnection(archive.subarray(0, Math.floor(archive.length / 2))), entries, {
@@ -143,3 +144,17 @@ for (const compress of [false, true]) {
     );
   });
 }
+
+test('network compression is zstd where the server has it, else gzip', async () => {
+  const signal = new AbortController().signal;
+  const answering = (code: number) => ({
+    exec: async (command: string) => {
+      assert.equal(command, 'command -v zstd');
+      return { code, signal: null, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+    },
+  });
+  assert.equal(await chooseWireCompression(answering(0), signal), 'zstd');
+  assert.equal(await chooseWireCompression(answering(1), signal), 'gzip');
+  // This machine has zstd (the install script sees to it), asked through a real shell.
+  assert.equal(await chooseWireCompression(createLocalTransport(), signal), 'zstd');
+});

@@ -1,6 +1,7 @@
 /**
  * One transfer stream: a remote `tar -cf -` of a list of files (fed on its
- * stdin), optionally gzip'd on the wire, read through one SSH exec channel into
+ * stdin), optionally compressed on the wire (zstd, or gzip where the server
+ * has no zstd), read through one SSH exec channel into
  * the local tar extractor. Each chunk is consumed during its 'data' call and
  * the command is held, never paused, while the disk catches up: on a copy
  * connection (ssh-copy-connection.ts) the chunks are views of a reused ring.
@@ -9,9 +10,11 @@
  */
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import type { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { DecompressStream } from 'zstd-napi';
 import { EngineError } from '../../../../shared/errors';
-import type { CommandStreams, ExecStream } from '../../transport/transport';
+import type { CommandStreams, ExecStream, Transport } from '../../transport/transport';
 import type { RemoteEntry } from './remote-listing';
 import { createTarExtractor, createTarExtractorStream } from './tar-extract';
 import type { TarExtractor, TarExtractorOptions } from './tar-extract';
@@ -28,8 +31,8 @@ export interface FetchedFile {
 
 export interface FetchOptions {
   dataFolder: string;
-  /** gzip -1 on the PostgreSQL host, gunzip here (network_compression) */
-  compress: boolean;
+  /** network_compression: compressed on the PostgreSQL host, decompressed here */
+  compress: WireCompression;
   signal: AbortSignal;
   /** data bytes written locally since the last call */
   onBytes(count: number): void;
@@ -44,10 +47,20 @@ export interface FetchResult {
   wireBytes: number;
 }
 
+/** zstd -1 compresses several times faster than gzip -1, about as tight. */
+export type WireCompression = 'off' | 'zstd' | 'gzip';
+
+/** zstd when the server has it (several times less of its CPU than gzip for about the same bytes), else gzip. */
+export async function chooseWireCompression(transport: Pick<Transport, 'exec'>, signal: AbortSignal): Promise<'zstd' | 'gzip'> {
+  const found = await transport.exec('command -v zstd', { signal });
+  return found.code === 0 ? 'zstd' : 'gzip';
+}
+
 /** Builds the remote command; names are fed on stdin relative to '/', NUL-terminated. */
-export function buildTarCommand(compress: boolean): string {
+export function buildTarCommand(compress: WireCompression): string {
   const tar = 'LC_ALL=C tar -C / --null --no-recursion --hard-dereference --numeric-owner -T - -cf -';
-  return compress ? `${tar} | gzip -1` : tar;
+  if (compress === 'zstd') return `${tar} | zstd -1 -q -c`;
+  return compress === 'gzip' ? `${tar} | gzip -1` : tar;
 }
 
 /** Fetches `files` (regular files) into dataFolder at their backup paths; the folders must exist. */
@@ -81,9 +94,9 @@ export async function fetchFiles(transport: CommandStreams, files: readonly Remo
   };
   try {
     await Promise.all([
-      opts.compress
-        ? gunzipInto(remote, createTarExtractorStream(extracting), countWire, opts.signal)
-        : readInto(remote, createTarExtractor(extracting), countWire, opts.signal),
+      opts.compress === 'off'
+        ? readInto(remote, createTarExtractor(extracting), countWire, opts.signal)
+        : decompressInto(remote, opts.compress === 'zstd' ? new DecompressStream() : createGunzip(), createTarExtractorStream(extracting), countWire, opts.signal),
       remote.done,
     ]);
   } catch (error) {
@@ -161,15 +174,15 @@ function readInto(remote: ExecStream, extractor: TarExtractor, onChunk: (chunk: 
   });
 }
 
-/** network_compression: the output is gunzipped (from copies: zlib works later) into the extractor's stream. */
-async function gunzipInto(remote: ExecStream, extractor: NodeJS.WritableStream, onChunk: (chunk: Buffer) => void, signal: AbortSignal): Promise<void> {
-  const gunzip = createGunzip();
+/** network_compression: the output is decompressed (from copies: the decompressor works later) into the extractor's stream. */
+async function decompressInto(remote: ExecStream, decompressor: Transform, extractor: NodeJS.WritableStream, onChunk: (chunk: Buffer) => void,
+  signal: AbortSignal): Promise<void> {
   let release = null as (() => void) | null;
   remote.stdout.on('data', (chunk: Buffer) => {
     onChunk(chunk);
-    if (!gunzip.write(Buffer.from(chunk)) && release === null) {
+    if (!decompressor.write(Buffer.from(chunk)) && release === null) {
       release = remote.hold();
-      gunzip.once('drain', () => {
+      decompressor.once('drain', () => {
         release?.();
         release = null;
       });
@@ -178,14 +191,14 @@ async function gunzipInto(remote: ExecStream, extractor: NodeJS.WritableStream, 
   let ended = false;
   remote.stdout.once('end', () => {
     ended = true;
-    gunzip.end();
+    decompressor.end();
   });
-  remote.stdout.once('error', (error) => gunzip.destroy(error));
+  remote.stdout.once('error', (error) => decompressor.destroy(error));
   remote.stdout.once('close', () => {
-    if (!ended) gunzip.destroy(new Error('the output closed before its end'));
+    if (!ended) decompressor.destroy(new Error('the output closed before its end'));
   });
   try {
-    await pipeline(gunzip, extractor, { signal });
+    await pipeline(decompressor, extractor, { signal });
   } finally {
     release?.();
     remote.stdout.destroy();
