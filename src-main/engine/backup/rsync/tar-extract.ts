@@ -198,9 +198,10 @@ export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
     waitForRoom: () => pool.waitForRoom(),
     finish: async () => {
       if (current || dataLeft > 0 || header.length > 0) {
-        const truncated = new Error(`tar archive ended inside member '${(current as OpenFile | null)?.member.name ?? 'header'}'`);
+        const partial = current as OpenFile | null;
+        const truncated = new Error(`tar archive ended inside member '${partial?.member.name ?? 'header'}'`);
         // Close the partial file before failing: nothing stays open behind us.
-        (current as OpenFile | null)?.writer?.end();
+        partial?.writer?.end();
         current = null;
         await pool.settle().catch(() => undefined);
         throw truncated;
