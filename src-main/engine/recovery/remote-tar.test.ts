@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { createLocalTransport } from '../transport/local-transport';
 import type { Transport } from '../transport/transport';
 import { remoteExtractCommand } from './remote-dest';
-import { packEntries, packPlannedWal, streamIntoRemote } from './remote-tar';
+import { packEntries, packPlannedWal, stopWhenAbandoned, streamIntoRemote } from './remote-tar';
 
 test('packPlannedWal writes a ustar archive that GNU tar extracts byte for byte', async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-remote-tar-'));
@@ -167,4 +167,36 @@ test('streamIntoRemote: a remote tar that exits 0 at the end blocks, its stdin c
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+/** A child's exit as `sh -c script` ends it, once its stream (piped like packEntries') is closed after the first chunk. */
+async function abandonAfterFirstChunk(script: string, graceMs: number): Promise<{ code: number | null; signal: string | null; ms: number }> {
+  const child = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const stream = new PassThrough();
+  child.stdout!.pipe(stream);
+  stopWhenAbandoned(child, stream, graceMs);
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  await new Promise<void>((resolve) => stream.once('data', () => resolve()));
+  const started = performance.now();
+  stream.destroy();
+  const status = await exited;
+  return { ...status, ms: performance.now() - started };
+}
+
+test('stopWhenAbandoned: a producer that wrote everything exits by itself, with its own status', async () => {
+  const status = await abandonAfterFirstChunk('printf abc; sleep 0.3; exit 0', 10_000);
+  assert.equal(status.signal, null);
+  assert.equal(status.code, 0);
+});
+
+test('stopWhenAbandoned: a producer with more to write ends at the closed pipe, long before the grace period', async () => {
+  const status = await abandonAfterFirstChunk('while :; do printf xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done', 10_000);
+  assert.ok(status.code !== 0, `ended with ${JSON.stringify(status)}`);
+  assert.ok(status.ms < 5_000, `took ${status.ms} ms`);
+});
+
+test('stopWhenAbandoned: a producer that neither writes nor exits is stopped after the grace period', async () => {
+  const status = await abandonAfterFirstChunk('printf a; exec sleep 30', 200);
+  assert.equal(status.signal, 'SIGTERM');
+  assert.ok(status.ms >= 150, `stopped after ${status.ms} ms`);
 });

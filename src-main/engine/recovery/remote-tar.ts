@@ -7,6 +7,7 @@
  * first). Reads the store only; what the remote side runs is the caller's command.
  */
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EngineError } from '../../../shared/errors';
@@ -47,11 +48,28 @@ export function packEntries(root: string, names: readonly string[]): TarSource {
   // was ready, would be lost. Piped at once, it waits here (tar blocked on the pipe once this buffer is full).
   const stream = new PassThrough();
   child.stdout.pipe(stream);
-  // A consumer that stops before the end must not leave tar running.
-  stream.once('close', () => {
-    if (!stream.readableEnded && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  });
+  stopWhenAbandoned(child, stream, abandonedGraceMs);
   return { stream, done };
+}
+
+/** how long a producer whose consumer stopped early may take to end by itself */
+const abandonedGraceMs = 5_000;
+
+/**
+ * A consumer that closes `stream` before its end must not leave `child` running. Its output pipe is closed:
+ * a child with more to write ends there (a broken pipe), while one that had written everything (a remote
+ * tar may stop reading at the end blocks) exits by itself with its own status. Killing it at once raced that
+ * exit, and failed a complete copy now and then. A child that neither writes nor exits is stopped after `graceMs`.
+ */
+export function stopWhenAbandoned(child: ChildProcess, stream: PassThrough, graceMs: number): void {
+  stream.once('close', () => {
+    if (stream.readableEnded || child.exitCode !== null || child.signalCode !== null) return;
+    child.stdout?.unpipe(stream);
+    child.stdout?.destroy();
+    const stop = setTimeout(() => child.kill('SIGTERM'), graceMs);
+    stop.unref();
+    child.once('close', () => clearTimeout(stop));
+  });
 }
 
 /** Packs the named archived WAL files (segments decompressed) as regular 0600 files at the top of the archive. */
