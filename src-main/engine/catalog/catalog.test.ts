@@ -38,13 +38,19 @@ test('on start-up only the jobs of processes that are gone are marked failed', (
   }
 });
 
-test('four processes opening a new catalog at the same moment all end on the newest schema, each migration applied once', async () => {
-  const file = path.join(root, 'race.db');
+test('eight processes opening a new catalog at the same moment, twenty times over, all end on the newest schema', async () => {
+  // Each child opens twenty new catalogs, each at a wall-clock instant shared by all children: they race on
+  // switching the journal to WAL (SQLite answers that with an immediate SQLITE_BUSY) and on the migrations.
+  const files = Array.from({ length: 20 }, (_, round) => path.join(root, `race-${round}.db`));
   const module = path.join(import.meta.dirname, 'catalog.ts');
-  // Each child waits for the same wall-clock instant, then opens the catalog: they race on the migrations.
   const at = Date.now() + 4000;
-  const script = `const { Catalog } = await import(${JSON.stringify(module)}); while (Date.now() < ${at}); const c = Catalog.open(${JSON.stringify(file)}); console.log(c.schemaVersion); c.close();`;
-  const results = await Promise.all([0, 1, 2, 3].map(() => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+  const script = `const { Catalog } = await import(${JSON.stringify(module)});
+    const files = ${JSON.stringify(files)};
+    for (const [round, file] of files.entries()) {
+      while (Date.now() < ${at} + round * 150);
+      const c = Catalog.open(file); console.log(c.schemaVersion); c.close();
+    }`;
+  const results = await Promise.all(Array.from({ length: 8 }, () => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
     let out = '';
     let err = '';
@@ -53,5 +59,5 @@ test('four processes opening a new catalog at the same moment all end on the new
     child.on('close', (code) => resolve({ code, out, err }));
   })));
   for (const result of results) assert.equal(result.code, 0, result.err);
-  assert.deepEqual(results.map((result) => Number(result.out.trim())), Array(4).fill(migrations.at(-1)!.version));
+  for (const result of results) assert.deepEqual(result.out.trim().split('\n').map(Number), Array(files.length).fill(migrations.at(-1)!.version));
 });

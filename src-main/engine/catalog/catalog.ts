@@ -50,6 +50,29 @@ export interface CheckResultRow {
   checkedAt: string;
 }
 
+/** How long a catalog statement waits for another process's lock before failing. */
+const busyTimeoutMs = 5000;
+
+/**
+ * Sets the WAL journal. On a new catalog the switch needs the write lock while holding
+ * a read lock, and SQLite answers SQLITE_BUSY at once, without the busy timeout, when
+ * another process is opening the same file: four `barkeep` processes at once failed so
+ * about once in a hundred. Retries with a short sleep, up to the busy timeout.
+ */
+function switchToWal(db: Database.Database): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let delayMs = 2; ; delayMs = Math.min(delayMs * 2, 50)) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, delayMs);
+    }
+  }
+}
+
 export class Catalog {
   readonly file: string;
   readonly db: Database.Database;
@@ -65,8 +88,8 @@ export class Catalog {
     try {
       db = new Database(file);
       // First: every later statement, switching to WAL included, waits for another process's lock instead of failing.
-      db.pragma('busy_timeout = 5000');
-      db.pragma('journal_mode = WAL');
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      switchToWal(db);
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
     } catch (error) {
