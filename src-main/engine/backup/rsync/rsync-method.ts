@@ -9,18 +9,19 @@ import { EngineError } from '../../../../shared/errors';
 import { openBackupSession } from '../../postgres/backup-api';
 import type { BackupServerFacts, BackupSession } from '../../postgres/backup-api';
 import type { CopyConnection } from '../../transport/ssh-copy-connection';
-import type { Transport } from '../../transport/transport';
+import type { CommandStreams, Transport } from '../../transport/transport';
 import type { BackupMethodInput, BackupMethodResult, BackupMethodRun } from '../backup-method';
 import { copyFiles } from './copy-files';
 import { excludeFromBackup } from './exclusions';
 import { writeLabelFile } from './local-tree';
+import { prepareStreams } from './prepared-streams';
 import { listRemoteTree } from './remote-listing';
 import type { ListingRoot } from './remote-listing';
 import { checkSameSystem } from './remote-control-file';
 import { readReuseHorizon } from './reuse-horizon';
 import { openSshCopyLogin, openSshLogin } from './ssh-login';
 import type { SshLoginOptions } from './ssh-login';
-import { chooseWireCompression } from './tar-fetch';
+import { buildTarCommand, chooseWireCompression } from './tar-fetch';
 import { planTransfer, sumSizes } from './transfer-plan';
 
 export const runRsyncBackup: BackupMethodRun = async (input) => {
@@ -30,6 +31,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
   // 1. The connections at once; a host key that does not match ends them all before any backup starts.
   ctx.progress({ phase: 'connecting' });
   const { transport, copies, session } = await connectAll(input);
+  let streams: CommandStreams = copies;
   try {
     const { facts } = session;
     clock.lap('connect');
@@ -44,17 +46,23 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     // 3. The backup starts (a checkpoint: immediate_checkpoint decides how fast) while we make sure
     //    ssh_command and conninfo reach the same server; if not, closing the session ends the backup.
     ctx.progress({ phase: server.immediateCheckpoint ? 'starting the backup' : 'starting the backup (waiting for a spread checkpoint)' });
-    const [started, sameSystem] = await Promise.allSettled([
+    //    Meanwhile, the wire compression is chosen.
+    const [started, sameSystem, compression] = await Promise.allSettled([
       session.start(`barkeep backup ${server.name} ${input.backupId}`, server.immediateCheckpoint, ctx.signal),
       checkSameSystem(transport, facts.dataDirectory, facts.systemId, ctx.signal),
+      server.networkCompression ? chooseWireCompression(transport, ctx.signal) : Promise.resolve('off' as const),
     ]);
     if (sameSystem.status === 'rejected') throw sameSystem.reason;
     if (started.status === 'rejected') throw started.reason;
+    if (compression.status === 'rejected') throw compression.reason;
     const start = started.value;
+    const compress = compression.value;
     ctx.log(`backup started at ${start.lsn} (WAL ${start.walFile}, timeline ${start.timeline})`);
     clock.lap('start');
 
     // 4. One listing of everything, minus what pg_basebackup leaves out, compared with the previous backup.
+    //    The tar streams (and pg_control's) start meanwhile, and wait for their lists.
+    streams = prepareStreams(copies, buildTarCommand(compress), Math.max(1, input.parallelJobs) + 1, ctx.signal);
     ctx.progress({ phase: 'listing files' });
     const listing = await listRemoteTree(transport, listingRoots(facts), ctx.signal);
     const { kept, skipped } = excludeFromBackup(listing.entries);
@@ -63,10 +71,9 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     clock.lap('list');
 
     // 5. The copy: reuse, parallel streams, pg_control last.
-    const compress = server.networkCompression ? await chooseWireCompression(transport, ctx.signal) : 'off';
     if (compress !== 'off') ctx.log(`network compression: ${compress === 'zstd' ? 'zstd -1' : 'gzip -1 (the server has no zstd)'}`);
     const copy = await copyFiles({
-      transport, copies, plan, dataFolder: input.dataFolder, previous: input.previous, reuse, parallelJobs: Math.max(1, input.parallelJobs), compress, ctx,
+      transport, copies: streams, plan, dataFolder: input.dataFolder, previous: input.previous, reuse, parallelJobs: Math.max(1, input.parallelJobs), compress, ctx,
       ...(input.onFileStored ? { onFileStored: input.onFileStored } : {}),
     });
     clock.lap('copy');
@@ -92,7 +99,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     const ended = await session.close();
     if (ended === 'stopped-on-close') ctx.log('the backup was stopped on the server after the failure', 'warn');
     if (ended === 'aborted-by-disconnect') ctx.log('the backup session was closed: the server aborts its backup', 'warn');
-    await Promise.all([transport.close().catch(() => {}), copies.close().catch(() => {})]);
+    await Promise.all([transport.close().catch(() => {}), streams.close().catch(() => {})]);
   }
 };
 
