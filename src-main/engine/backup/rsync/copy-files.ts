@@ -5,11 +5,12 @@
  * connection (different files: the two overlap), and global/pg_control after
  * every other file the server sends. Reports bytes progress; logs files that changed or vanished.
  */
+import { rm } from 'node:fs/promises';
 import { EngineError } from '../../../../shared/errors';
 import type { JobContext } from '../../jobs/job-queue';
 import type { CommandStreams, Transport } from '../../transport/transport';
 import type { BackupFileEntry, PreviousBackup } from '../backup-method';
-import { createFolders, createSymlinks, reuseFiles, type ReuseOutcome } from './local-tree';
+import { createFolders, createSymlinks, localPathOf, reuseFiles, type ReuseOutcome } from './local-tree';
 import { hashRemoteFiles } from './remote-checksum';
 import type { RemoteEntry } from './remote-listing';
 import { fetchFiles } from './tar-fetch';
@@ -30,6 +31,8 @@ export interface CopyInput {
   compress: WireCompression;
   ctx: JobContext;
   onFileStored?: (file: BackupFileEntry) => void;
+  /** unchanged files already linked from the previous backup (link-ahead.ts) */
+  linkedAhead?: ReadonlySet<string>;
 }
 
 export interface CopyResult {
@@ -97,6 +100,7 @@ export async function copyFiles(input: CopyInput): Promise<CopyResult> {
     try {
       return await reuseFiles(toReuse, {
         previousFolder: input.previous!.dataFolder, dataFolder: input.dataFolder, mode: input.reuse as 'link' | 'copy', signal: streamsStop.signal, onFile: store,
+        ...(input.linkedAhead ? { linkedAhead: input.linkedAhead } : {}),
       });
     } catch (error) {
       streamsStop.abort();
@@ -127,6 +131,7 @@ export async function copyFiles(input: CopyInput): Promise<CopyResult> {
         const controlPath = plan.control.backupPath;
         const earlier = files.findIndex((file) => file.path === controlPath);
         if (earlier >= 0) files.splice(earlier, 1);
+        await rm(localPathOf(input.dataFolder, controlPath), { force: true });
         wireBytes += await fetch([plan.control]);
       }
     }

@@ -68,7 +68,8 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
   const start = (target: FileWriteTarget): FileWriter => {
     let opening: Promise<FileHandle> | null = null;
     const openOnce = (): Promise<FileHandle> => {
-      opening ??= open(target.localPath, 'w', target.mode).then(async (handle) => {
+      // Never an existing file: a path left hard-linked to a previous backup must fail, not write into it.
+      opening ??= open(target.localPath, 'wx', target.mode).then(async (handle) => {
         if (aborted) {
           await handle.close();
           throw new Error(`writing '${target.localPath}' was aborted`);

@@ -56,7 +56,11 @@ export async function createSymlinks(dataFolder: string, symlinks: readonly Remo
  */
 export async function reuseFiles(
   files: readonly ReusedFile[],
-  opts: { previousFolder: string; dataFolder: string; mode: 'link' | 'copy'; signal: AbortSignal; onFile(file: BackupFileEntry): void },
+  opts: {
+    previousFolder: string; dataFolder: string; mode: 'link' | 'copy'; signal: AbortSignal; onFile(file: BackupFileEntry): void;
+    /** paths already linked (link-ahead.ts): recorded as linked */
+    linkedAhead?: ReadonlySet<string>;
+  },
 ): Promise<ReuseOutcome> {
   const outcome: ReuseOutcome = { stored: [], missing: [], copiedInsteadOfLinked: 0 };
   const record = (file: ReusedFile, result: 'linked' | 'copied' | 'copied-instead' | 'missing'): void => {
@@ -80,6 +84,10 @@ export async function reuseFiles(
   if (opts.mode === 'link') {
     const takeTurn = createTurnTaker(turnMs);
     for (const file of files) {
+      if (opts.linkedAhead?.has(file.entry.backupPath)) {
+        record(file, 'linked');
+        continue;
+      }
       await takeTurn();
       checkCancelled();
       const { source, target } = paths(file);
@@ -106,7 +114,7 @@ export async function reuseFiles(
 }
 
 /** A hard link, or 'refused' where the file system will not make one here (another volume, link limit). */
-function linkNow(source: string, target: string): 'linked' | 'missing' | 'refused' {
+export function linkNow(source: string, target: string): 'linked' | 'missing' | 'refused' {
   try {
     linkSync(source, target);
     return 'linked';
@@ -148,7 +156,7 @@ export function localPathOf(dataFolder: string, backupPath: string): string {
   return path.join(dataFolder, ...backupPath.split('/'));
 }
 
-function storeFailed(target: string, error: unknown): EngineError {
+export function storeFailed(target: string, error: unknown): EngineError {
   return new EngineError('io-failed', `unable to store '${target}': ${((error as Error).message ?? String(error)).toLowerCase()}`,
     'check the free space and permissions of the backup folder', { cause: error });
 }

@@ -13,6 +13,7 @@ import type { CommandStreams, Transport } from '../../transport/transport';
 import type { BackupMethodInput, BackupMethodResult, BackupMethodRun } from '../backup-method';
 import { copyFiles } from './copy-files';
 import { excludeFromBackup } from './exclusions';
+import { startLinkingAhead } from './link-ahead';
 import { writeLabelFile } from './local-tree';
 import { prepareStreams } from './prepared-streams';
 import { listRemoteTree } from './remote-listing';
@@ -29,8 +30,10 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
   const clock = startPhaseClock();
 
   // 1. The connections at once; a host key that does not match ends them all before any backup starts.
+  //    An incremental links the previous backup's files meanwhile; the plan decides later which links stay.
   ctx.progress({ phase: 'connecting' });
   const { transport, copies, session } = await connectAll(input);
+  const ahead = input.previous && input.reuse === 'link' ? startLinkingAhead(input.previous, input.dataFolder) : null;
   let streams: CommandStreams = copies;
   try {
     const { facts } = session;
@@ -68,6 +71,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     const { kept, skipped } = excludeFromBackup(listing.entries);
     const plan = planTransfer({ entries: kept, previous: input.previous, reuse, horizon });
     ctx.log(describePlan(plan, skipped.length, reuse));
+    const linkedAhead = await ahead?.settle(plan);
     clock.lap('list');
 
     // 5. The copy: reuse, parallel streams, pg_control last.
@@ -75,6 +79,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     const copy = await copyFiles({
       transport, copies: streams, plan, dataFolder: input.dataFolder, previous: input.previous, reuse, parallelJobs: Math.max(1, input.parallelJobs), compress, ctx,
       ...(input.onFileStored ? { onFileStored: input.onFileStored } : {}),
+      ...(linkedAhead ? { linkedAhead } : {}),
     });
     clock.lap('copy');
 
@@ -96,6 +101,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     }
     throw error;
   } finally {
+    await ahead?.stop();
     const ended = await session.close();
     if (ended === 'stopped-on-close') ctx.log('the backup was stopped on the server after the failure', 'warn');
     if (ended === 'aborted-by-disconnect') ctx.log('the backup session was closed: the server aborts its backup', 'warn');

@@ -102,7 +102,7 @@ export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
     const stored: ExtractedFile = { name: file.member.name, localPath: file.target.localPath, size: file.member.size, sha256, headerMtime: file.member.headerMtime };
     if (!file.writer) {
       // A write error leaves through consume(), failing the stream.
-      writeFileNow(file.target.localPath, file.parts, { flags: 'w', mode: file.target.mode, mtime: file.target.mtime });
+      writeFileNow(file.target.localPath, file.parts, { flags: 'wx', mode: file.target.mode, mtime: file.target.mtime });
       copies.release(file.parts);
       opts.onBytes?.(file.member.size);
       opts.onFile(stored);

@@ -1,0 +1,112 @@
+/**
+ * An incremental backup with reuse_backup = link hard-links the previous
+ * backup's files into its data folder while it waits for the server: the SSH
+ * logins, pg_backup_start's checkpoint and the listing take tens of
+ * milliseconds in which the main thread is mostly idle, and a thousand links
+ * take about as long. When the plan is known the linking stops, and every
+ * link or folder the plan does not keep goes away again before anything is
+ * written: no path that will be written stays linked to a file of the previous backup.
+ */
+import { chmodSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { createTurnTaker } from '../../process/event-loop-turns';
+import type { PreviousBackup } from '../backup-method';
+import { linkNow, localPathOf, storeFailed } from './local-tree';
+import type { RemoteEntry } from './remote-listing';
+import { controlFilePath } from './transfer-plan';
+import type { ReusedFile } from './transfer-plan';
+
+export interface LinkAhead {
+  /**
+   * Stops the linking, keeps the links of `reuse` and gives the folders of
+   * `directories` their listed modes; every other link and folder it made is
+   * removed. Returns the paths it linked and kept.
+   */
+  settle(plan: { reuse: readonly ReusedFile[]; directories: readonly RemoteEntry[] }): Promise<ReadonlySet<string>>;
+  /** Stops the linking and waits for it to end (after a failure: the folder goes with the backup). */
+  stop(): Promise<void>;
+}
+
+/** short turns: the SSH handshakes and the PostgreSQL session are answered meanwhile */
+const turnMs = 2;
+/** written at stop or always copied: never linked, even for a moment */
+const neverLinked = new Set([controlFilePath, 'backup_label', 'tablespace_map']);
+
+export function startLinkingAhead(previous: PreviousBackup, dataFolder: string): LinkAhead {
+  const linked: string[] = [];
+  /** folders made here, parents before children */
+  const folders: string[] = [];
+  const present = new Set<string>(['']);
+  let stopped = false;
+
+  const makeParents = (backupPath: string): void => {
+    const segments = backupPath.split('/').slice(0, -1);
+    for (let depth = 1; depth <= segments.length; depth++) {
+      const folder = segments.slice(0, depth).join('/');
+      if (present.has(folder)) continue;
+      try {
+        mkdirSync(localPathOf(dataFolder, folder), { mode: 0o700 });
+        folders.push(folder);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      present.add(folder);
+    }
+  };
+  const linking = (async () => {
+    // The connections start first.
+    await new Promise((resolve) => setImmediate(resolve));
+    const takeTurn = createTurnTaker(turnMs);
+    for (const [backupPath, file] of previous.files) {
+      if (stopped) return;
+      if (file.sha256 === '' || neverLinked.has(backupPath) || !isPlainRelative(backupPath)) continue;
+      makeParents(backupPath);
+      if (linkNow(localPathOf(previous.dataFolder, backupPath), localPathOf(dataFolder, backupPath)) === 'linked') linked.push(backupPath);
+      await takeTurn();
+    }
+  })().catch(() => {
+    // Best effort: the regular reuse meets the same error and reports it.
+  });
+
+  const stop = async (): Promise<void> => {
+    stopped = true;
+    await linking;
+  };
+  return {
+    stop,
+    settle: async (plan) => {
+      await stop();
+      const keep = new Set(plan.reuse.map((file) => file.entry.backupPath));
+      const kept = new Set<string>();
+      for (const backupPath of linked) {
+        if (keep.has(backupPath)) {
+          kept.add(backupPath);
+          continue;
+        }
+        const target = localPathOf(dataFolder, backupPath);
+        try {
+          unlinkSync(target);
+        } catch (error) {
+          throw storeFailed(target, error);
+        }
+      }
+      const listed = new Map(plan.directories.map((entry) => [entry.backupPath, entry]));
+      for (const folder of folders.reverse()) {
+        const target = localPathOf(dataFolder, folder);
+        const entry = listed.get(folder);
+        try {
+          if (entry) chmodSync(target, (entry.mode & 0o7777) | 0o700);
+          else rmdirSync(target);
+        } catch (error) {
+          // A folder the listing does not name may still hold kept files (a tablespace's parents): it stays.
+          if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw storeFailed(target, error);
+        }
+      }
+      return kept;
+    },
+  };
+}
+
+/** A path of our own manifest, but never one that leaves the data folder. */
+function isPlainRelative(backupPath: string): boolean {
+  return backupPath.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+}
