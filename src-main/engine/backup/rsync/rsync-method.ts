@@ -30,17 +30,19 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
   const clock = startPhaseClock();
 
   // 1. The connections at once; a host key that does not match ends them all before any backup starts.
+  //    A full backup logs in twice: the tar streams get a connection of their own (ssh-copy-connection.ts).
+  //    An incremental waits for its plan to know whether that second login pays for itself.
   //    An incremental links the previous backup's files meanwhile; the plan decides later which links stay.
   ctx.progress({ phase: 'connecting' });
-  const { transport, copies, session } = await connectAll(input);
-  const ahead = input.previous && input.reuse === 'link' ? startLinkingAhead(input.previous, input.dataFolder) : null;
-  let streams: CommandStreams = copies;
+  const reuse = input.previous ? input.reuse : 'off';
+  const { transport, copies, session } = await connectAll(input, reuse === 'off');
+  const ahead = input.previous && reuse === 'link' ? startLinkingAhead(input.previous, input.dataFolder) : null;
+  let streams: CommandStreams | null = copies;
   try {
     const { facts } = session;
     clock.lap('connect');
 
     // 2. When the previous backup started: files modified since then must also match by checksum.
-    const reuse = input.previous ? input.reuse : 'off';
     const horizon = input.previous && reuse !== 'off' ? await readReuseHorizon(input.previous.dataFolder, session.readZoneOffset) : null;
     if (input.previous && reuse !== 'off' && !horizon) {
       ctx.log(`backup ${input.previous.backupId} has no readable backup_label: every unchanged-looking file is compared by checksum`, 'warn');
@@ -64,13 +66,23 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     clock.lap('start');
 
     // 4. One listing of everything, minus what pg_basebackup leaves out, compared with the previous backup.
-    //    The tar streams (and pg_control's) start meanwhile, and wait for their lists.
-    streams = prepareStreams(copies, buildTarCommand(compress), Math.max(1, input.parallelJobs) + 1, ctx.signal);
+    //    The tar streams (and pg_control's) start meanwhile when their connection is open, and wait for their lists.
+    const tarCommand = buildTarCommand(compress);
+    const streamCount = Math.max(1, input.parallelJobs) + 1;
+    if (copies) streams = prepareStreams(copies, tarCommand, streamCount, ctx.signal);
     ctx.progress({ phase: 'listing files' });
     const listing = await listRemoteTree(transport, listingRoots(facts), ctx.signal);
     const { kept, skipped } = excludeFromBackup(listing.entries);
     const plan = planTransfer({ entries: kept, previous: input.previous, reuse, horizon });
     ctx.log(describePlan(plan, skipped.length, reuse));
+    if (!streams) {
+      // Files compared by checksum first are not counted: they mostly turn out unchanged.
+      const bytes = sumSizes(plan.transfer);
+      const ownConnection = bytes >= copyConnectionFloorBytes;
+      ctx.log(`${formatBytes(bytes)} to send: ${ownConnection ? 'the tar streams get a connection of their own' : 'the tar streams share the command connection'}`);
+      const connection = ownConnection ? await connectSsh(input, openSshCopyLogin) : borrowConnection(transport);
+      streams = prepareStreams(connection, tarCommand, streamCount, ctx.signal);
+    }
     const linkedAhead = await ahead?.settle(plan);
     clock.lap('list');
 
@@ -105,23 +117,37 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     const ended = await session.close();
     if (ended === 'stopped-on-close') ctx.log('the backup was stopped on the server after the failure', 'warn');
     if (ended === 'aborted-by-disconnect') ctx.log('the backup session was closed: the server aborts its backup', 'warn');
-    await Promise.all([transport.close().catch(() => {}), streams.close().catch(() => {})]);
+    await Promise.all([transport.close().catch(() => {}), streams?.close().catch(() => {})]);
   }
 };
 
-/** Opens both SSH connections and the backup session together; on any failure none stays open, and SSH's error wins. */
-async function connectAll(input: BackupMethodInput): Promise<{ transport: Transport; copies: CopyConnection; session: BackupSession }> {
+/**
+ * Below this many bytes to send, an incremental's tar streams share the command connection:
+ * a second login (~30 ms of both ends' CPU on loopback) costs more than its faster reads save.
+ */
+const copyConnectionFloorBytes = 64 * 1024 * 1024;
+
+/** The command connection lent to the tar streams: closing them leaves it open. */
+function borrowConnection(transport: Transport): CommandStreams {
+  return { description: transport.description, execStream: (command, opts) => transport.execStream(command, opts), close: async () => {} };
+}
+
+/**
+ * Opens the SSH connections (the copy connection only when asked) and the backup session together;
+ * on any failure none stays open, and SSH's error wins.
+ */
+async function connectAll(input: BackupMethodInput, withCopies: boolean): Promise<{ transport: Transport; copies: CopyConnection | null; session: BackupSession }> {
   const { server, ctx } = input;
   const [ssh, copies, postgres] = await Promise.allSettled([
     connectSsh(input, openSshLogin),
-    connectSsh(input, openSshCopyLogin),
+    withCopies ? connectSsh(input, openSshCopyLogin) : Promise.resolve(null),
     openBackupSession(server.conninfo, { signal: ctx.signal, applicationName: `barkeep backup ${server.name}` }),
   ]);
   if (ssh.status === 'fulfilled' && copies.status === 'fulfilled' && postgres.status === 'fulfilled') {
     return { transport: ssh.value, copies: copies.value, session: postgres.value };
   }
   if (ssh.status === 'fulfilled') await ssh.value.close().catch(() => {});
-  if (copies.status === 'fulfilled') await copies.value.close().catch(() => {});
+  if (copies.status === 'fulfilled') await copies.value?.close().catch(() => {});
   if (postgres.status === 'fulfilled') await postgres.value.close();
   const failed = [ssh, copies, postgres].find((result) => result.status === 'rejected') as PromiseRejectedResult;
   throw failed.reason;
