@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeBytes } from '../disk-pool';
-import { BlockCopies } from './block-copies';
+import { BlockCopies, spareBlockCount } from './block-copies';
 
 const pattern = (length: number, seed: number): Buffer => Buffer.from(Array.from({ length }, (_, i) => (i * 7 + seed) % 251));
 
@@ -39,4 +39,37 @@ test('blocks come back once every view of them is released, and only then', () =
     copies.release(views);
   }
   assert.equal(copies.blockCount, before, 'released blocks are reused, not made anew');
+});
+
+test('a later backup takes up the blocks an earlier one released, and two at once never share a held block', () => {
+  const first = new BlockCopies();
+  const firstViews: Buffer[] = [];
+  first.copy(pattern(4 * writeBytes, 3), firstViews);
+  const firstBlocks = new Set(firstViews.map((view) => view.buffer));
+  first.release(firstViews);
+  assert.ok(spareBlockCount() >= 3, `${spareBlockCount()} spare blocks`);
+
+  // Two streams of the next backup at once: both draw on the spare blocks.
+  const left = new BlockCopies();
+  const right = new BlockCopies();
+  const leftViews: Buffer[] = [];
+  const rightViews: Buffer[] = [];
+  left.copy(pattern(2 * writeBytes, 4), leftViews);
+  right.copy(pattern(2 * writeBytes, 5), rightViews);
+  const reused = [...leftViews, ...rightViews].filter((view) => firstBlocks.has(view.buffer));
+  assert.ok(reused.length >= 3, 'blocks of the earlier backup are used again');
+  const leftBlocks = new Set(leftViews.map((view) => view.buffer));
+  assert.ok(rightViews.every((view) => !leftBlocks.has(view.buffer)), 'a held block went to the other stream');
+  assert.deepEqual(Buffer.concat(leftViews), pattern(2 * writeBytes, 4));
+  assert.deepEqual(Buffer.concat(rightViews), pattern(2 * writeBytes, 5));
+  left.release(leftViews);
+  right.release(rightViews);
+});
+
+test('the process keeps at most 288 spare blocks (72 MiB)', () => {
+  const copies = new BlockCopies();
+  const views: Buffer[] = [];
+  copies.copy(Buffer.alloc(300 * writeBytes), views);
+  copies.release(views);
+  assert.equal(spareBlockCount(), 288);
 });
