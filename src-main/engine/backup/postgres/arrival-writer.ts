@@ -21,6 +21,7 @@ import type { BackupFileEntry, PreviousBackup } from '../backup-method';
 import { findIdenticalFile, linkToPrevious } from '../file-reuse';
 import { BackgroundHasher } from '../background-hasher';
 import { DiskPool, writeAt, writeBytes, writeFileNow, type FlowControl } from '../disk-pool';
+import { SpareBuffers, spareWriteBlocks, takeWriteBlock } from '../spare-buffers';
 import type { TarEntry, TarSink } from './tar-reader';
 
 export type { FlowControl } from '../disk-pool';
@@ -62,13 +63,12 @@ interface ArrivingFile {
 const batchBytes = 1024 * 1024;
 /** Files from this size on are hashed by the worker, and fsynced as soon as they are written. */
 const largeFileBytes = 16 * 1024 * 1024;
+/** Batches back from the worker and the disk, kept for the next file and the next backup (spare-buffers.ts). */
+const spareHashBatches = new SpareBuffers(48, 60_000);
 
 export class ArrivalWriter {
   readonly files: BackupFileEntry[] = [];
   private readonly pool: DiskPool;
-  private readonly spareBatches: Buffer[] = [];
-  /** inline files' blocks of writeBytes, back from their writes */
-  private readonly spareBlocks: Buffer[] = [];
   private readonly openHandles = new Set<FileHandle>();
   private readonly createdFolders = new Set<string>();
   /** every file's last step (close, reuse) and every early fsync, until settled */
@@ -142,7 +142,7 @@ export class ArrivalWriter {
     if (file.inline) {
       file.hash?.update(chunk);
       for (let offset = 0; offset < chunk.length;) {
-        file.batch ??= this.spareBlocks.pop() ?? Buffer.allocUnsafeSlow(writeBytes);
+        file.batch ??= takeWriteBlock();
         const taken = Math.min(writeBytes - file.fill, chunk.length - offset);
         chunk.copy(file.batch, file.fill, offset, offset + taken);
         file.fill += taken;
@@ -152,7 +152,7 @@ export class ArrivalWriter {
       return;
     }
     for (let offset = 0; offset < chunk.length;) {
-      file.batch ??= this.spareBatches.pop() ?? Buffer.from(new SharedArrayBuffer(batchBytes));
+      file.batch ??= spareHashBatches.take() ?? Buffer.from(new SharedArrayBuffer(batchBytes));
       const taken = Math.min(batchBytes - file.fill, chunk.length - offset);
       chunk.copy(file.batch, file.fill, offset, offset + taken);
       file.fill += taken;
@@ -169,14 +169,14 @@ export class ArrivalWriter {
     file.fill = 0;
     if (!batch) return;
     if (length === 0) {
-      this.spareBatches.push(batch);
+      spareHashBatches.give(batch);
       return;
     }
     const hashed = this.hasher!.update(file.hashId!, batch.buffer as SharedArrayBuffer, length);
     this.pool.track(length, hashed);
     const written = this.write(file, [batch.subarray(0, length)]);
     // Failed writes are the pool's failure already; the batch is simply not reused then.
-    Promise.all([hashed, written]).then(() => this.spareBatches.push(batch), () => undefined);
+    Promise.all([hashed, written]).then(() => spareHashBatches.give(batch), () => undefined);
   }
 
   /** An inline file's block: written by the pool, then reused. */
@@ -187,7 +187,7 @@ export class ArrivalWriter {
     file.fill = 0;
     const written = this.write(file, block ? [block.subarray(0, length)] : []);
     // Failed writes are the pool's failure already; the block is simply not reused then.
-    if (block) written.then(() => this.spareBlocks.push(block), () => undefined);
+    if (block) written.then(() => spareWriteBlocks.give(block), () => undefined);
   }
 
   /** Queues a positional write of `parts` at the file's next offset; writes of one file may run at once. */
@@ -239,7 +239,7 @@ export class ArrivalWriter {
       return;
     } finally {
       // Written at once, on this thread: the very next file reuses the block.
-      if (block) this.spareBlocks.push(block);
+      if (block) spareWriteBlocks.give(block);
     }
     const { previous, reuse } = this.options;
     if (reuse === 'link' && previous && file.entry.sha256 !== '' && findIdenticalFile(previous, file.entry)) {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { writeBytes } from '../disk-pool';
-import { BlockCopies, spareBlockCount } from './block-copies';
+import { spareWriteBlocks } from '../spare-buffers';
+import { BlockCopies } from './block-copies';
 
 const pattern = (length: number, seed: number): Buffer => Buffer.from(Array.from({ length }, (_, i) => (i * 7 + seed) % 251));
 
@@ -47,7 +48,7 @@ test('a later backup takes up the blocks an earlier one released, and two at onc
   first.copy(pattern(4 * writeBytes, 3), firstViews);
   const firstBlocks = new Set(firstViews.map((view) => view.buffer));
   first.release(firstViews);
-  assert.ok(spareBlockCount() >= 3, `${spareBlockCount()} spare blocks`);
+  assert.ok(spareWriteBlocks.count >= 3, `${spareWriteBlocks.count} spare blocks`);
 
   // Two streams of the next backup at once: both draw on the spare blocks.
   const left = new BlockCopies();
@@ -71,5 +72,5 @@ test('the process keeps at most 288 spare blocks (72 MiB)', () => {
   const views: Buffer[] = [];
   copies.copy(Buffer.alloc(300 * writeBytes), views);
   copies.release(views);
-  assert.equal(spareBlockCount(), 288);
+  assert.equal(spareWriteBlocks.count, 288);
 });

@@ -2,51 +2,11 @@
  * Copies of stream chunks in 256 KiB blocks that are reused once written, so
  * a tar stream's reader may hand over views of a buffer it reuses (the copy
  * connection's ring) and nothing of it is kept. A block goes back to the spare
- * list when every view cut from it has been released.
- *
- * Spare blocks outlive one backup: a process that runs backups one after
- * another (the app, `barkeep serve`, the bench) takes them up again instead of
- * allocating 35-70 MB anew per backup, which as external memory made V8 run 3-4
- * full mark-compacts per backup. They are let go a minute after the last use.
+ * list when every view cut from it has been released. Spare blocks are the
+ * process's (spare-buffers.ts): a later backup takes up what an earlier one released.
  */
 import { writeBytes } from '../disk-pool';
-
-/** two streams' write pools at their high-water mark (32 MiB each) in blocks, and some */
-const maxSpareBlocks = 288;
-const spareKeptMs = 60_000;
-
-/** Blocks no backup uses right now, shared by every BlockCopies of the process. */
-class SpareBlocks {
-  private blocks: Buffer[] = [];
-  private timer: NodeJS.Timeout | null = null;
-
-  take(): Buffer | undefined {
-    this.touch();
-    return this.blocks.pop();
-  }
-
-  give(block: Buffer): void {
-    this.touch();
-    if (this.blocks.length < maxSpareBlocks) this.blocks.push(block);
-  }
-
-  get count(): number {
-    return this.blocks.length;
-  }
-
-  private touch(): void {
-    if (this.timer) this.timer.refresh();
-    else {
-      this.timer = setTimeout(() => {
-        this.blocks = [];
-        this.timer = null;
-      }, spareKeptMs);
-      this.timer.unref();
-    }
-  }
-}
-
-const spareBlocks = new SpareBlocks();
+import { spareWriteBlocks, takeWriteBlock } from '../spare-buffers';
 
 export class BlockCopies {
   private block: Buffer | null = null;
@@ -54,7 +14,7 @@ export class BlockCopies {
   /** views not yet released, per block */
   private readonly held = new Map<ArrayBufferLike, number>();
   /** blocks this instance made or took (for tests: they are reused, not made anew) */
-  private used = new Set<ArrayBufferLike>();
+  private readonly used = new Set<ArrayBufferLike>();
 
   /** Copies `chunk` into blocks and appends the views to `into`; each is held until release(). */
   copy(chunk: Buffer, into: Buffer[]): void {
@@ -80,7 +40,7 @@ export class BlockCopies {
       }
       this.held.delete(view.buffer);
       // The block being filled is not spare yet: nextBlock() returns it when it is full.
-      if (this.block?.buffer !== view.buffer) spareBlocks.give(Buffer.from(view.buffer, 0, writeBytes));
+      if (this.block?.buffer !== view.buffer) spareWriteBlocks.give(Buffer.from(view.buffer, 0, writeBytes));
     }
   }
 
@@ -90,14 +50,9 @@ export class BlockCopies {
   }
 
   private nextBlock(): void {
-    if (this.block !== null && !this.held.has(this.block.buffer)) spareBlocks.give(this.block);
-    this.block = spareBlocks.take() ?? Buffer.allocUnsafeSlow(writeBytes);
+    if (this.block !== null && !this.held.has(this.block.buffer)) spareWriteBlocks.give(this.block);
+    this.block = takeWriteBlock();
     this.used.add(this.block.buffer);
     this.filled = 0;
   }
-}
-
-/** For tests: how many spare blocks the process keeps now. */
-export function spareBlockCount(): number {
-  return spareBlocks.count;
 }
