@@ -4,9 +4,10 @@
  * pg_backup_start's checkpoint and the listing take tens of milliseconds in
  * which the main thread is mostly idle, and a thousand links take about as
  * long. (It starts after the SSH login: linking during the handshake slowed
- * the login as much as it saved.) When the plan is known the linking stops, and every
- * link or folder the plan does not keep goes away again before anything is
- * written: no path that will be written stays linked to a file of the previous backup.
+ * the login as much as it saved.) When the plan is known the linking stops,
+ * and every link or folder the plan does not keep goes away again before
+ * anything is written: no path that will be written stays linked to a file of
+ * the previous backup.
  */
 import { chmodSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { createTurnTaker } from '../../process/event-loop-turns';
@@ -27,7 +28,7 @@ export interface LinkAhead {
   stop(): Promise<void>;
 }
 
-/** short turns: the SSH handshakes and the PostgreSQL session are answered meanwhile */
+/** short turns: pg_backup_start's answer, the same-system check and the listing are read meanwhile */
 const turnMs = 2;
 /** written at stop or always copied: never linked, even for a moment */
 const neverLinked = new Set([controlFilePath, 'backup_label', 'tablespace_map']);
