@@ -1,9 +1,13 @@
 /**
- * SHA-256 of large files on a worker thread, so that hashing a 1 GiB segment
- * does not hold up the thread that reads the socket. Data travels in
- * SharedArrayBuffer batches the caller fills (and writes to disk from):
- * nothing is copied to the worker, and a batch is released once hashed.
- * The worker is inline JavaScript, so it runs the same from tsx and bundles.
+ * SHA-256 of large files on a worker thread, so that hashing does not hold up
+ * the thread that reads the socket. Data travels in views of SharedArrayBuffer
+ * blocks the caller fills (and writes to disk from): nothing is copied to the
+ * worker, and the views are released once hashed. The worker is inline
+ * JavaScript, so it runs the same from tsx and bundles.
+ *
+ * One hasher may belong to the process (leaseSharedHasher): backups one after
+ * another (the app, `barkeep serve`) then start no thread each, and it is let
+ * go a minute after its last use.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -15,7 +19,7 @@ parentPort.on('message', (message) => {
   if (message.op === 'update') {
     let hash = hashes.get(message.id);
     if (!hash) hashes.set(message.id, (hash = createHash('sha256')));
-    hash.update(new Uint8Array(message.buffer, 0, message.length));
+    for (const [buffer, offset, length] of message.parts) hash.update(new Uint8Array(buffer, offset, length));
     parentPort.postMessage({ op: 'hashed', batch: message.batch });
   } else if (message.op === 'digest') {
     const hash = hashes.get(message.id) ?? createHash('sha256');
@@ -28,39 +32,46 @@ parentPort.on('message', (message) => {
 type WorkerReply = { op: 'hashed'; batch: number } | { op: 'digest'; id: number; sha256: string };
 
 export class BackgroundHasher {
-  private readonly worker: Worker;
+  /** started by the first begin() or warmUp(): work that hashes nothing starts no thread */
+  private worker: Worker | null = null;
   private nextId = 1;
   private nextBatch = 1;
   private readonly hashed = new Map<number, () => void>();
   private readonly digests = new Map<number, { resolve: (sha256: string) => void; reject: (error: Error) => void }>();
   private failure: Error | null = null;
+  /** whether the thread keeps the process alive: only while some answer is awaited */
+  private referenced = false;
 
-  constructor() {
-    this.worker = new Worker(workerSource, { eval: true });
-    this.worker.unref();
-    this.worker.on('message', (reply: WorkerReply) => {
-      if (reply.op === 'hashed') {
-        this.hashed.get(reply.batch)?.();
-        this.hashed.delete(reply.batch);
-      } else {
-        this.digests.get(reply.id)?.resolve(reply.sha256);
-        this.digests.delete(reply.id);
-      }
-    });
-    this.worker.on('error', (error) => this.failAll(error));
+  /** Starts the thread now (it boots in ~25 ms), for work that will surely hash. */
+  warmUp(): void {
+    this.thread();
+  }
+
+  /** True once the worker failed or was stopped: every later call rejects. */
+  get failed(): boolean {
+    return this.failure !== null;
   }
 
   /** A new hash; its id names it in update() and digest(). */
   begin(): number {
+    this.thread();
     return this.nextId++;
   }
 
-  /** Hashes `length` bytes of `buffer`; resolves once the worker no longer reads them. */
-  update(id: number, buffer: SharedArrayBuffer, length: number): Promise<void> {
+  /**
+   * Hashes `views` in order; each must be a view of a SharedArrayBuffer.
+   * Resolves once the worker no longer reads them (also when it failed: digest() rejects then).
+   */
+  update(id: number, views: readonly Uint8Array[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     const batch = this.nextBatch++;
     const done = new Promise<void>((resolve) => this.hashed.set(batch, resolve));
-    this.worker.postMessage({ op: 'update', id, buffer, length, batch });
+    const parts = views.map((view) => {
+      if (!(view.buffer instanceof SharedArrayBuffer)) throw new TypeError('the hashing worker reads only views of a SharedArrayBuffer');
+      return [view.buffer, view.byteOffset, view.byteLength];
+    });
+    this.thread().postMessage({ op: 'update', id, parts, batch });
+    this.holdProcess();
     return done;
   }
 
@@ -68,13 +79,43 @@ export class BackgroundHasher {
   digest(id: number): Promise<string> {
     if (this.failure) return Promise.reject(this.failure);
     const digest = new Promise<string>((resolve, reject) => this.digests.set(id, { resolve, reject }));
-    this.worker.postMessage({ op: 'digest', id });
+    this.thread().postMessage({ op: 'digest', id });
+    this.holdProcess();
     return digest;
   }
 
   async close(): Promise<void> {
-    await this.worker.terminate();
     this.failAll(new Error('the hashing thread was stopped'));
+    await this.worker?.terminate();
+  }
+
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    // No inherited node options: the source is CommonJS even in a process started with --input-type=module.
+    const worker = new Worker(workerSource, { eval: true, execArgv: [] });
+    worker.on('message', (reply: WorkerReply) => {
+      if (reply.op === 'hashed') {
+        this.hashed.get(reply.batch)?.();
+        this.hashed.delete(reply.batch);
+      } else {
+        this.digests.get(reply.id)?.resolve(reply.sha256);
+        this.digests.delete(reply.id);
+      }
+      this.holdProcess();
+    });
+    worker.on('error', (error) => this.failAll(error));
+    this.worker = worker;
+    this.referenced = true;
+    this.holdProcess();
+    return worker;
+  }
+
+  private holdProcess(): void {
+    const awaited = this.hashed.size + this.digests.size > 0;
+    if (!this.worker || awaited === this.referenced) return;
+    this.referenced = awaited;
+    if (awaited) this.worker.ref();
+    else this.worker.unref();
   }
 
   private failAll(error: Error): void {
@@ -83,5 +124,43 @@ export class BackgroundHasher {
     this.digests.clear();
     for (const release of this.hashed.values()) release();
     this.hashed.clear();
+    this.holdProcess();
   }
+}
+
+const sharedKeptMs = 60_000;
+let shared: { hasher: BackgroundHasher; leases: number; timer: NodeJS.Timeout | null } | null = null;
+
+export interface HasherLease {
+  hasher: BackgroundHasher;
+  /** The work is over; the hasher stays for the next lease a while. Idempotent. */
+  release(): void;
+}
+
+/**
+ * The process's hasher for one piece of work (a backup): started on first use
+ * (its thread boots while the caller goes on) and stopped `sharedKeptMs` after
+ * the last lease was released. One that failed is replaced by the next lease.
+ */
+export function leaseSharedHasher(): HasherLease {
+  if (!shared || shared.hasher.failed) shared = { hasher: new BackgroundHasher(), leases: 0, timer: null };
+  const held = shared;
+  if (held.timer) clearTimeout(held.timer);
+  held.timer = null;
+  held.leases += 1;
+  let released = false;
+  return {
+    hasher: held.hasher,
+    release: () => {
+      if (released) return;
+      released = true;
+      held.leases -= 1;
+      if (held.leases > 0 || held !== shared) return;
+      held.timer = setTimeout(() => {
+        if (shared === held) shared = null;
+        void held.hasher.close();
+      }, sharedKeptMs);
+      held.timer.unref();
+    },
+  };
 }

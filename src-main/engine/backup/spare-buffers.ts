@@ -49,6 +49,7 @@ export class SpareBuffers {
  */
 export const spareWriteBlocks = new SpareBuffers(288, 60_000);
 
+/** Shared memory, so that the hashing worker (background-hasher.ts) reads the bytes where they are. */
 export function takeWriteBlock(): Buffer {
-  return spareWriteBlocks.take() ?? Buffer.allocUnsafeSlow(writeBytes);
+  return spareWriteBlocks.take() ?? Buffer.from(new SharedArrayBuffer(writeBytes));
 }

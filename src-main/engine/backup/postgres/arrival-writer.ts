@@ -172,7 +172,7 @@ export class ArrivalWriter {
       spareHashBatches.give(batch);
       return;
     }
-    const hashed = this.hasher!.update(file.hashId!, batch.buffer as SharedArrayBuffer, length);
+    const hashed = this.hasher!.update(file.hashId!, [batch.subarray(0, length)]);
     this.pool.track(length, hashed);
     const written = this.write(file, [batch.subarray(0, length)]);
     // Failed writes are the pool's failure already; the batch is simply not reused then.
@@ -190,12 +190,12 @@ export class ArrivalWriter {
     if (block) written.then(() => spareWriteBlocks.give(block), () => undefined);
   }
 
-  /** Queues a positional write of `parts` at the file's next offset; writes of one file may run at once. */
+  /** Queues a positional write of `parts` at the file's next offset, after the file's previous write. */
   private write(file: ArrivingFile, parts: Buffer[]): Promise<void> {
     const position = file.offset;
     const bytes = byteLength(parts);
     file.offset += bytes;
-    const written = this.pool.run(bytes, async () => writeAt(await this.openFile(file), parts, position));
+    const written = this.pool.run(bytes, async () => writeAt(await this.openFile(file), parts, position), file.writes.at(-1));
     file.writes.push(written);
     return written;
   }

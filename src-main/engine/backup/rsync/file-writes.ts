@@ -1,8 +1,8 @@
 /**
  * Writes many files at once without making the reader wait for each: a
- * file's bytes go out in positional writes of at most 256 KiB, several at once
- * (within a file and across files) on libuv's thread pool, then its mtime and
- * close; the caller is held back while too many bytes wait. A large file is
+ * file's bytes go out in positional writes of at most 256 KiB on libuv's
+ * thread pool, one after another within a file and side by side across files,
+ * then its mtime and close; the caller is held back while too many bytes wait. A large file is
  * flushed to disk every 32 MiB as it grows (fdatasync after the writes before
  * that mark), so the writeback overlaps the transfer instead of all waiting
  * for the backup's final sync. (A small file that
@@ -11,8 +11,14 @@
  */
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { DiskPool, writeAt, writeBytes } from '../disk-pool';
+import { DiskPool, writeAt } from '../disk-pool';
 
+/**
+ * A file's bytes go to the pool in batches of this size, each written in
+ * 256 KiB pieces (writeAt) by one task: the file's next batch waits for the
+ * thread to come back through this thread's event loop, once per MiB.
+ */
+const batchBytes = 1024 * 1024;
 /** a file's written bytes between two early flushes to disk */
 const syncEveryBytes = 32 * 1024 * 1024;
 
@@ -31,7 +37,12 @@ export interface FileWriter {
 }
 
 export interface WritePool {
-  start(target: FileWriteTarget): FileWriter;
+  /**
+   * A file's writer. `beside` runs on each batch of pushed chunks as it is
+   * queued (the hashing worker reads them meanwhile); the batch is handed back
+   * once both its write and `beside` are done, and a rejection fails the pool.
+   */
+  start(target: FileWriteTarget, beside?: (batch: readonly Buffer[]) => Promise<void>): FileWriter;
   /** True while too many bytes wait: the reader should stop until waitForRoom() resolves. */
   readonly full: boolean;
   /** Resolves once queued bytes are under the low-water mark again (backpressure for the reader). */
@@ -65,7 +76,7 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
   const handles = new Set<FileHandle>();
   let aborted = false;
 
-  const start = (target: FileWriteTarget): FileWriter => {
+  const start = (target: FileWriteTarget, beside?: (batch: readonly Buffer[]) => Promise<void>): FileWriter => {
     let opening: Promise<FileHandle> | null = null;
     const openOnce = (): Promise<FileHandle> => {
       // Never an existing file: a path left hard-linked to a previous backup must fail, not write into it.
@@ -80,6 +91,8 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
       return opening;
     };
     const writes: Promise<void>[] = [];
+    /** the file's writes run one after another (disk-pool.ts's `after`), files side by side */
+    let lastWrite: Promise<void> | undefined;
     let parts: Buffer[] = [];
     let partsBytes = 0;
     let position = 0;
@@ -92,10 +105,17 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
       parts = [];
       partsBytes = 0;
       position += bytes;
-      writes.push(pool.run(bytes, async () => {
-        await writeAt(await openOnce(), batch, at);
-        opts.onWritten?.(bytes, batch);
-      }));
+      const alongside = beside?.(batch);
+      const written = pool.run(bytes, async () => writeAt(await openOnce(), batch, at), lastWrite);
+      lastWrite = written;
+      writes.push(written);
+      if (alongside) {
+        // Its bytes stay held until it is done too: they count toward the high-water mark meanwhile.
+        pool.track(bytes, alongside);
+        alongside.catch((error: unknown) => pool.fail(error instanceof Error ? error : new Error(String(error))));
+      }
+      // A failed write is the pool's failure already; its chunks are simply not handed back then.
+      (alongside ? Promise.all([written, alongside]) : written).then(() => opts.onWritten?.(bytes, batch), () => undefined);
       if (position - syncedUpTo >= syncEveryBytes) {
         syncedUpTo = position;
         const syncing = Promise.all([...writes]).then(async () => (await openOnce()).datasync());
@@ -116,7 +136,7 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
       push: (chunk) => {
         parts.push(chunk);
         partsBytes += chunk.length;
-        if (partsBytes >= writeBytes) flush();
+        if (partsBytes >= batchBytes) flush();
       },
       end: () => {
         flush();

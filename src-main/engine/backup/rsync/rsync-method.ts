@@ -11,6 +11,7 @@ import type { BackupServerFacts, BackupSession } from '../../postgres/backup-api
 import type { CopyConnection } from '../../transport/ssh-copy-connection';
 import type { CommandStreams, Transport } from '../../transport/transport';
 import type { BackupMethodInput, BackupMethodResult, BackupMethodRun } from '../backup-method';
+import { leaseSharedHasher } from '../background-hasher';
 import { copyFiles } from './copy-files';
 import { excludeFromBackup } from './exclusions';
 import { startLinkingAhead } from './link-ahead';
@@ -37,6 +38,9 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
   const reuse = input.previous ? input.reuse : 'off';
   const { transport, copies, session } = await connectAll(input, reuse === 'off');
   const ahead = input.previous && reuse === 'link' ? startLinkingAhead(input.previous, input.dataFolder) : null;
+  // A full backup hashes large files on the process's hashing thread: it boots during the checkpoint.
+  const hashing = leaseSharedHasher();
+  if (reuse === 'off') hashing.hasher.warmUp();
   let streams: CommandStreams | null = copies;
   try {
     const { facts } = session;
@@ -113,6 +117,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     }
     throw error;
   } finally {
+    hashing.release();
     await ahead?.stop();
     const ended = await session.close();
     if (ended === 'stopped-on-close') ctx.log('the backup was stopped on the server after the failure', 'warn');

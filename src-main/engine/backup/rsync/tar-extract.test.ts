@@ -7,11 +7,16 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, test } from 'node:test';
+import { BackgroundHasher, leaseSharedHasher } from '../background-hasher';
 import { createTarExtractor, createTarExtractorStream, readNumber } from './tar-extract';
 import type { ExtractedFile } from './tar-extract';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-tar-extract-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const hashing = leaseSharedHasher();
+after(() => {
+  hashing.release();
+  rmSync(root, { recursive: true, force: true });
+});
 
 /** A GNU tar archive (the format remote `tar -cf -` writes) of files made here. */
 function makeArchive(files: Record<string, Buffer>, format = 'gnu'): Buffer {
@@ -35,6 +40,7 @@ async function extract(archive: Buffer, chunkSize: number, targetFor: (name: str
   for (let offset = 0; offset < archive.length; offset += chunkSize) chunks.push(archive.subarray(offset, offset + chunkSize));
   const mtime = new Date('2024-05-01T10:00:00Z');
   await pipeline(Readable.from(chunks), createTarExtractorStream({
+    hasher: hashing.hasher,
     locate: (name) => {
       const localPath = targetFor(name);
       return localPath ? { localPath, mode: 0o600, mtime } : null;
@@ -148,6 +154,7 @@ test('consume() keeps copies: each chunk comes in one reused buffer, scribbled o
     const dest = mkdtempSync(path.join(root, 'dest-'));
     const files: ExtractedFile[] = [];
     const extractor = createTarExtractor({
+      hasher: hashing.hasher,
       locate: (name) => ({ localPath: path.join(dest, name), mode: 0o600, mtime }),
       onFile: (file) => files.push(file),
     });
@@ -171,7 +178,24 @@ test('consume() keeps copies: each chunk comes in one reused buffer, scribbled o
 test('finish() fails when the input stops inside a member, and closes the partial file', async () => {
   const archive = makeArchive({ big: Buffer.alloc(600_000, 5) });
   const dest = mkdtempSync(path.join(root, 'dest-'));
-  const extractor = createTarExtractor({ locate: (name) => ({ localPath: path.join(dest, name), mode: 0o600, mtime: new Date() }), onFile: () => {} });
+  const extractor = createTarExtractor({ hasher: hashing.hasher, locate: (name) => ({ localPath: path.join(dest, name), mode: 0o600, mtime: new Date() }), onFile: () => {} });
   extractor.consume(archive.subarray(0, 300_000));
   await assert.rejects(extractor.finish(), /tar archive ended inside member 'big'/);
+});
+
+test('a hashing thread that stops fails finish(): no large file is reported without its checksum', async () => {
+  const large = Buffer.alloc(3 * 1024 * 1024, 9);
+  const archive = makeArchive({ small: Buffer.from('kept'), large });
+  const dest = mkdtempSync(path.join(root, 'dest-'));
+  const hasher = new BackgroundHasher();
+  const files: ExtractedFile[] = [];
+  const extractor = createTarExtractor({ hasher, locate: (name) => ({ localPath: path.join(dest, name), mode: 0o600, mtime: new Date() }), onFile: (file) => files.push(file) });
+  extractor.consume(archive.subarray(0, 1024 * 1024));
+  await hasher.close();
+  // The failure may surface in consume() (a later write refused) or in finish().
+  await assert.rejects((async () => {
+    extractor.consume(archive.subarray(1024 * 1024));
+    await extractor.finish();
+  })(), /hashing thread was stopped/);
+  assert.deepEqual(files.map((file) => file.name), ['small']);
 });

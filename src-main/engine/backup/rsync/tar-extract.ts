@@ -1,15 +1,18 @@
 /**
  * A streaming reader of the tar archives remote `tar -cf -` writes (ustar,
- * GNU long names, pax headers): each regular file member is hashed (SHA-256)
- * as it passes, on this thread. Its bytes are copied into reused blocks
- * (block-copies.ts), so each chunk may be reused once consume() returns. A
- * small file waits in blocks until complete, then is written at once (four
- * syscalls); a larger one goes to the write pool as it arrives, so the network
- * never waits for its writes. Never creates folders; the caller picks each path.
+ * GNU long names, pax headers). Each regular file member's bytes are copied
+ * into reused blocks (block-copies.ts), so each chunk may be reused once
+ * consume() returns. A small file is hashed (SHA-256) as it passes, on this
+ * thread, waits in blocks until complete, then is written at once (four
+ * syscalls). A larger one goes to the write pool as it arrives, so the network
+ * never waits for its writes, and the hashing worker (background-hasher.ts)
+ * hashes its blocks while they are written: this thread then only parses and
+ * copies. Never creates folders; the caller picks each path.
  */
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { Writable } from 'node:stream';
+import type { BackgroundHasher } from '../background-hasher';
 import { writeFileNow } from '../disk-pool';
 import { BlockCopies } from './block-copies';
 import { createWritePool } from './file-writes';
@@ -36,6 +39,8 @@ export interface TarExtractorOptions {
   onSkip?(name: string, typeflag: string): void;
   /** Bytes written to disk (per batch, not per chunk). */
   onBytes?(count: number): void;
+  /** Hashes the files that go through the write pool (the caller's lease, kept until finish() or abort() settled). */
+  hasher: BackgroundHasher;
 }
 
 const blockSize = 512;
@@ -57,9 +62,11 @@ interface Member {
 interface OpenFile {
   member: Member;
   target: TarMemberTarget;
-  hash: Hash;
-  /** a larger file's writer; null for a small file, whose copies wait in `parts` */
-  writer: FileWriter | null;
+  /** a small file's hash, on this thread */
+  hash: Hash | null;
+  /** a larger file: its writer, and its hash on the worker */
+  written: { writer: FileWriter; hashId: number } | null;
+  /** a small file's copies, until it is complete */
   parts: Buffer[];
 }
 
@@ -96,20 +103,31 @@ export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
   let nextSize: number | null = null;
   let current: OpenFile | null = null;
   let ended = false;
+  /** larger files until written and hashed; a digest's failure (the worker's) is kept for finish() */
+  const completing = new Set<Promise<void>>();
+  let hashFailure: Error | null = null;
   const finishFile = (file: OpenFile): void => {
     current = null;
-    const sha256 = file.hash.digest('hex');
-    const stored: ExtractedFile = { name: file.member.name, localPath: file.target.localPath, size: file.member.size, sha256, headerMtime: file.member.headerMtime };
-    if (!file.writer) {
+    const { member, target } = file;
+    const stored = (sha256: string): ExtractedFile => ({ name: member.name, localPath: target.localPath, size: member.size, sha256, headerMtime: member.headerMtime });
+    if (!file.written) {
       // A write error leaves through consume(), failing the stream.
-      writeFileNow(file.target.localPath, file.parts, { flags: 'wx', mode: file.target.mode, mtime: file.target.mtime });
+      writeFileNow(target.localPath, file.parts, { flags: 'wx', mode: target.mode, mtime: target.mtime });
       copies.release(file.parts);
-      opts.onBytes?.(file.member.size);
-      opts.onFile(stored);
+      opts.onBytes?.(member.size);
+      opts.onFile(stored(file.hash!.digest('hex')));
       return;
     }
-    file.writer.end();
-    file.writer.done.then(() => opts.onFile(stored), () => {});
+    const { writer, hashId } = file.written;
+    writer.end();
+    const digest = opts.hasher.digest(hashId);
+    // A write's failure is the pool's, thrown by finish(); a digest's is kept here.
+    digest.catch((error: Error) => {
+      hashFailure ??= error;
+    });
+    const complete = Promise.all([writer.done, digest]).then(([, sha256]) => opts.onFile(stored(sha256)), () => undefined);
+    completing.add(complete);
+    void complete.finally(() => completing.delete(complete));
   };
 
   const startMember = (member: Member): void => {
@@ -124,8 +142,14 @@ export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
       opts.onSkip?.(member.name, member.typeflag);
       return;
     }
-    current = { member, target, hash: createHash('sha256'), writer: member.size <= smallFileBytes ? null : pool.start(target), parts: [] };
-    if (member.size === 0) finishFile(current);
+    if (member.size <= smallFileBytes) {
+      current = { member, target, hash: createHash('sha256'), written: null, parts: [] };
+      if (member.size === 0) finishFile(current);
+      return;
+    }
+    const hashId = opts.hasher.begin();
+    const writer = pool.start(target, (batch) => opts.hasher.update(hashId, batch));
+    current = { member, target, hash: null, written: { writer, hashId }, parts: [] };
   };
 
   const endMeta = (): void => {
@@ -152,12 +176,12 @@ export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
           meta.parts.push(Buffer.from(slice));
           if (dataLeft === 0) endMeta();
         } else if (current) {
-          current.hash.update(slice);
-          if (current.writer) {
+          if (current.written) {
             const copied: Buffer[] = [];
             copies.copy(slice, copied);
-            for (const part of copied) current.writer.push(part);
+            for (const part of copied) current.written.writer.push(part);
           } else {
+            current.hash!.update(slice);
             copies.copy(slice, current.parts);
           }
           if (dataLeft === 0) finishFile(current);
@@ -190,27 +214,49 @@ export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
     }
   };
 
+  /** A file cut short: its writer closes, and the worker forgets its hash. Never throws: it runs on the way out of a failure. */
+  const dropFile = (file: OpenFile): void => {
+    if (!file.written) return;
+    opts.hasher.digest(file.written.hashId).catch(() => undefined);
+    try {
+      file.written.writer.end();
+    } catch {
+      // The pool failed already (its last batch was refused): finish() or the caller reports that failure.
+    }
+  };
+  const settleCompleting = async (): Promise<void> => {
+    while (completing.size > 0) await Promise.all([...completing]);
+  };
+
   return {
     consume,
     get full() {
       return pool.full;
     },
-    waitForRoom: () => pool.waitForRoom(),
+    waitForRoom: async () => {
+      await pool.waitForRoom();
+      if (hashFailure) throw hashFailure;
+    },
     finish: async () => {
       if (current || dataLeft > 0 || header.length > 0) {
         const partial = current as OpenFile | null;
         const truncated = new Error(`tar archive ended inside member '${partial?.member.name ?? 'header'}'`);
         // Close the partial file before failing: nothing stays open behind us.
-        partial?.writer?.end();
+        if (partial) dropFile(partial);
         current = null;
         await pool.settle().catch(() => undefined);
+        await settleCompleting();
         throw truncated;
       }
       await pool.settle();
+      await settleCompleting();
+      if (hashFailure) throw hashFailure;
     },
     abort: async () => {
+      if (current) dropFile(current);
       current = null;
       await pool.abort();
+      await settleCompleting();
     },
   };
 }

@@ -15,6 +15,7 @@ import { createGunzip } from 'node:zlib';
 import { DecompressStream } from 'zstd-napi';
 import { EngineError } from '../../../../shared/errors';
 import type { CommandStreams, ExecStream, Transport } from '../../transport/transport';
+import { leaseSharedHasher } from '../background-hasher';
 import type { RemoteEntry } from './remote-listing';
 import { createTarExtractor, createTarExtractorStream } from './tar-extract';
 import type { TarExtractor, TarExtractorOptions } from './tar-extract';
@@ -73,7 +74,10 @@ export async function fetchFiles(transport: CommandStreams, files: readonly Remo
   remote.stdin.on('error', () => {});
   remote.stdin.end(Buffer.from(files.map((entry) => `${memberName(entry.remotePath)}\0`).join(''), 'utf8'));
 
+  // The process's hashing worker, for the files that go through the write pool.
+  const hashing = leaseSharedHasher();
   const extracting: TarExtractorOptions = {
+    hasher: hashing.hasher,
     locate: (name) => {
       const entry = byMember.get(name);
       if (!entry) return null;
@@ -107,6 +111,8 @@ export async function fetchFiles(transport: CommandStreams, files: readonly Remo
         'check the free space and permissions of the backup folder', { cause: error });
     }
     throw new EngineError('ssh-failed', `unable to copy files from ${transport.description}: ${(error as Error).message}`, stderrHint(stderr), { cause: error });
+  } finally {
+    hashing.release();
   }
 
   const complaints = classifyTarErrors(Buffer.concat(stderr).toString('utf8'));

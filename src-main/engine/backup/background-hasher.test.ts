@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { test } from 'node:test';
+import { BackgroundHasher, leaseSharedHasher } from './background-hasher';
+
+const sha256 = (...parts: Uint8Array[]): string => {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+};
+
+/** A shared block holding a pattern, as the copy blocks hold a stream's bytes. */
+function sharedBlock(size: number, seed: number): Buffer {
+  const block = Buffer.from(new SharedArrayBuffer(size));
+  for (let index = 0; index < size; index++) block[index] = (index * 31 + seed) % 253;
+  return block;
+}
+
+test('hashes views at any offset of shared blocks, in order over several updates, two files interleaved', async () => {
+  const hasher = new BackgroundHasher();
+  try {
+    const [one, two] = [sharedBlock(1024 * 1024, 1), sharedBlock(300_000, 2)];
+    const [a, b] = [hasher.begin(), hasher.begin()];
+    const aParts = [one.subarray(17, 70_000), two.subarray(0, 5), one.subarray(500_000)];
+    const bParts = [two.subarray(1000, 299_999), one.subarray(0, 1)];
+    await Promise.all([
+      hasher.update(a, aParts.slice(0, 2)),
+      hasher.update(b, [bParts[0]!]),
+      hasher.update(a, aParts.slice(2)),
+      hasher.update(b, [bParts[1]!]),
+    ]);
+    assert.equal(await hasher.digest(a), sha256(...aParts));
+    assert.equal(await hasher.digest(b), sha256(...bParts));
+    assert.equal(await hasher.digest(hasher.begin()), sha256(), 'a file without bytes');
+  } finally {
+    await hasher.close();
+  }
+});
+
+test('refuses a view of ordinary memory, which the worker cannot read where it is', async () => {
+  const hasher = new BackgroundHasher();
+  try {
+    assert.throws(() => hasher.update(hasher.begin(), [Buffer.alloc(10)]), /SharedArrayBuffer/);
+  } finally {
+    await hasher.close();
+  }
+});
+
+test('a stopped hasher rejects pending and later digests; leases share one hasher, and a stopped one is replaced', async () => {
+  const first = leaseSharedHasher();
+  const second = leaseSharedHasher();
+  assert.equal(first.hasher, second.hasher, 'two backups at once share the thread');
+  const id = first.hasher.begin();
+  await first.hasher.update(id, [sharedBlock(10, 3)]);
+  // The digest may come back before the stop, or be rejected by it.
+  const pending = first.hasher.digest(id).catch(() => undefined);
+  await first.hasher.close();
+  await pending;
+  await assert.rejects(first.hasher.digest(first.hasher.begin()), /stopped/);
+  const third = leaseSharedHasher();
+  assert.notEqual(third.hasher, first.hasher, 'a stopped hasher is not handed out again');
+  const fresh = third.hasher.begin();
+  await third.hasher.update(fresh, [sharedBlock(10, 4)]);
+  assert.equal(await third.hasher.digest(fresh), sha256(sharedBlock(10, 4)));
+  for (const lease of [first, second, third]) lease.release();
+});
+
+test('the thread keeps no process alive: a command that hashed and released its lease exits at once, not after the keeping minute', () => {
+  const module = path.join(import.meta.dirname, 'background-hasher.ts');
+  const script = `const { leaseSharedHasher } = await import(${JSON.stringify(module)});
+    const lease = leaseSharedHasher();
+    const id = lease.hasher.begin();
+    const block = Buffer.from(new SharedArrayBuffer(3)); block.write('abc');
+    await lease.hasher.update(id, [block]);
+    console.log(await lease.hasher.digest(id));
+    lease.release();`;
+  // Well under the minute the released hasher is kept: its thread must not hold the process until then.
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000, encoding: 'utf8' });
+  assert.equal(child.error, undefined, 'the process did not exit on its own');
+  assert.equal(child.status, 0, child.stderr);
+  // The digest arrives before the process exits: a thread that is unreferenced too early would end it first.
+  assert.equal(child.stdout.trim(), sha256(Buffer.from('abc')));
+});
