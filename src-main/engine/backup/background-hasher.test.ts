@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { BackgroundHasher, leaseSharedHasher } from './background-hasher';
 
 const sha256 = (...parts: Uint8Array[]): string => {
@@ -10,6 +12,9 @@ const sha256 = (...parts: Uint8Array[]): string => {
   for (const part of parts) hash.update(part);
   return hash.digest('hex');
 };
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-hasher-'));
+after(() => rmSync(root, { recursive: true, force: true }));
 
 /** A shared block holding a pattern, as the copy blocks hold a stream's bytes. */
 function sharedBlock(size: number, seed: number): Buffer {
@@ -82,4 +87,33 @@ test('the thread keeps no process alive: a command that hashed and released its 
   assert.equal(child.status, 0, child.stderr);
   // The digest arrives before the process exits: a thread that is unreferenced too early would end it first.
   assert.equal(child.stdout.trim(), sha256(Buffer.from('abc')));
+});
+
+test('stores whole files from shared views (bytes, mode, mtime) with their SHA-256; the first failed syscall stops the batch', async () => {
+  const hasher = new BackgroundHasher();
+  try {
+    const block = sharedBlock(200_000, 5);
+    const mtime = new Date('2024-03-01T12:00:00Z');
+    const files = [
+      { path: path.join(root, 'two-parts'), mode: 0o640, mtime, views: [block.subarray(0, 1000), block.subarray(150_000)] },
+      { path: path.join(root, 'empty'), mode: 0o600, mtime, views: [] },
+    ];
+    const sha256s = await hasher.storeFiles(files);
+    assert.deepEqual(sha256s, [sha256(block.subarray(0, 1000), block.subarray(150_000)), sha256()]);
+    assert.ok(readFileSync(files[0]!.path).equals(Buffer.concat([block.subarray(0, 1000), block.subarray(150_000)])));
+    assert.equal(statSync(files[0]!.path).mode & 0o777, 0o640);
+    assert.equal(statSync(files[0]!.path).mtime.getTime(), mtime.getTime());
+    assert.equal(statSync(files[1]!.path).size, 0);
+
+    // An existing path (say, still linked to an older backup) is never written into.
+    const existing = path.join(root, 'existing');
+    writeFileSync(existing, 'old bytes');
+    const later = path.join(root, 'after-the-failure');
+    await assert.rejects(hasher.storeFiles([{ path: existing, mode: 0o600, mtime, views: [block.subarray(0, 10)] }, { path: later, mode: 0o600, mtime, views: [] }]),
+      (error: NodeJS.ErrnoException) => error.code === 'EEXIST' && error.syscall === 'open' && error.path === existing);
+    assert.equal(readFileSync(existing, 'utf8'), 'old bytes');
+    assert.equal(existsSync(later), false);
+  } finally {
+    await hasher.close();
+  }
 });

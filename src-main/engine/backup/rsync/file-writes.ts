@@ -6,7 +6,7 @@
  * flushed to disk every 32 MiB as it grows (fdatasync after the writes before
  * that mark), so the writeback overlaps the transfer instead of all waiting
  * for the backup's final sync. (A small file that
- * arrived whole is better written at once: disk-pool.ts's writeFileNow.)
+ * arrived whole is better stored at once: the hashing worker does that.)
  * Owns no parsing and no hashing; the tar extractor feeds it.
  */
 import { open } from 'node:fs/promises';
@@ -47,6 +47,8 @@ export interface WritePool {
   readonly full: boolean;
   /** Resolves once queued bytes are under the low-water mark again (backpressure for the reader). */
   waitForRoom(): Promise<void>;
+  /** Counts `bytes` held by other work (files stored elsewhere) toward the high-water mark until `work` settles. */
+  track(bytes: number, work: Promise<unknown>): void;
   /** Waits for every file started so far; rejects with the first write error. */
   settle(): Promise<void>;
   /** Closes what is open, without waiting for queued writes. */
@@ -182,6 +184,7 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
 
   return {
     start, waitForRoom, settle, abort,
+    track: (bytes, work) => pool.track(bytes, work),
     get full() {
       return paused;
     },

@@ -183,7 +183,7 @@ test('finish() fails when the input stops inside a member, and closes the partia
   await assert.rejects(extractor.finish(), /tar archive ended inside member 'big'/);
 });
 
-test('a hashing thread that stops fails finish(): no large file is reported without its checksum', async () => {
+test('a hashing thread that stops fails the extraction: no file is reported without its checksum', async () => {
   const large = Buffer.alloc(3 * 1024 * 1024, 9);
   const archive = makeArchive({ small: Buffer.from('kept'), large });
   const dest = mkdtempSync(path.join(root, 'dest-'));
@@ -197,5 +197,7 @@ test('a hashing thread that stops fails finish(): no large file is reported with
     extractor.consume(archive.subarray(1024 * 1024));
     await extractor.finish();
   })(), /hashing thread was stopped/);
-  assert.deepEqual(files.map((file) => file.name), ['small']);
+  // 'small' may have been stored before the stop; whatever was reported has its true checksum.
+  assert.ok(!files.some((file) => file.name === 'large'));
+  for (const file of files) assert.equal(file.sha256, sha256(Buffer.from('kept')));
 });

@@ -1,19 +1,17 @@
 /**
  * A streaming reader of the tar archives remote `tar -cf -` writes (ustar,
  * GNU long names, pax headers). Each regular file member's bytes are copied
- * into reused blocks (block-copies.ts), so each chunk may be reused once
- * consume() returns. A small file is hashed (SHA-256) as it passes, on this
- * thread, waits in blocks until complete, then is written at once (four
- * syscalls). A larger one goes to the write pool as it arrives, so the network
- * never waits for its writes, and the hashing worker (background-hasher.ts)
- * hashes its blocks while they are written: this thread then only parses and
- * copies. Never creates folders; the caller picks each path.
+ * into reused shared blocks (block-copies.ts), so each chunk may be reused
+ * once consume() returns; this thread only parses and copies. The hashing
+ * worker (background-hasher.ts) does the rest from the blocks: a small file
+ * waits until complete, then the worker hashes and stores it whole (files
+ * completed in the same turn of the event loop go in one message); a larger
+ * one goes to the write pool as it arrives, so the network never waits for its
+ * writes, and the worker hashes its blocks meanwhile. Never creates folders;
+ * the caller picks each path.
  */
-import { createHash } from 'node:crypto';
-import type { Hash } from 'node:crypto';
 import { Writable } from 'node:stream';
-import type { BackgroundHasher } from '../background-hasher';
-import { writeFileNow } from '../disk-pool';
+import type { BackgroundHasher, WholeFile } from '../background-hasher';
 import { BlockCopies } from './block-copies';
 import { createWritePool } from './file-writes';
 import type { FileWriter, FileWriteTarget } from './file-writes';
@@ -39,17 +37,21 @@ export interface TarExtractorOptions {
   onSkip?(name: string, typeflag: string): void;
   /** Bytes written to disk (per batch, not per chunk). */
   onBytes?(count: number): void;
-  /** Hashes the files that go through the write pool (the caller's lease, kept until finish() or abort() settled). */
+  /** Hashes every file and stores the small ones (the caller's lease, kept until finish() or abort() settled). */
   hasher: BackgroundHasher;
 }
 
 const blockSize = 512;
 /**
- * Files up to this size (most files of a data folder) are written whole on
- * this thread: measured on a pgbench cluster over loopback, a quarter less
- * time and CPU than a trip through the thread pool per open, write, mtime and close.
+ * Files up to this size (most files of a data folder) are stored whole by the
+ * worker, a few syscalls each, instead of a trip through the thread pool per
+ * open, write, mtime and close (measured on a pgbench cluster over loopback: a
+ * quarter less time and CPU, when they were written on this thread).
  */
 const smallFileBytes = 256 * 1024;
+/** Small files sent to the worker in one message at most (and the bytes they hold). */
+const storeBatchFiles = 64;
+const storeBatchBytes = 4 * 1024 * 1024;
 const regularTypes = new Set(['0', '\0', '7']);
 
 interface Member {
@@ -62,11 +64,9 @@ interface Member {
 interface OpenFile {
   member: Member;
   target: TarMemberTarget;
-  /** a small file's hash, on this thread */
-  hash: Hash | null;
   /** a larger file: its writer, and its hash on the worker */
   written: { writer: FileWriter; hashId: number } | null;
-  /** a small file's copies, until it is complete */
+  /** a small file's copies, until it is stored */
   parts: Buffer[];
 }
 
@@ -103,31 +103,61 @@ export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
   let nextSize: number | null = null;
   let current: OpenFile | null = null;
   let ended = false;
-  /** larger files until written and hashed; a digest's failure (the worker's) is kept for finish() */
+  /** files until written and hashed; the worker's failure (a digest's, a small file's syscall) is kept for consume() and finish() */
   const completing = new Set<Promise<void>>();
-  let hashFailure: Error | null = null;
+  let workerFailure: Error | null = null;
+  const complete = (work: Promise<void>): void => {
+    const completed = work.catch((error: Error) => {
+      workerFailure ??= error;
+    });
+    completing.add(completed);
+    void completed.finally(() => completing.delete(completed));
+  };
+  const extracted = (file: OpenFile, sha256: string): ExtractedFile => ({
+    name: file.member.name, localPath: file.target.localPath, size: file.member.size, sha256, headerMtime: file.member.headerMtime,
+  });
+
+  /** complete small files not yet sent to the worker */
+  let toStore: OpenFile[] = [];
+  let toStoreBytes = 0;
+  let storeScheduled: NodeJS.Immediate | null = null;
+  const sendToStore = (): void => {
+    if (storeScheduled) clearImmediate(storeScheduled);
+    storeScheduled = null;
+    if (toStore.length === 0) return;
+    const files = toStore;
+    const bytes = toStoreBytes;
+    toStore = [];
+    toStoreBytes = 0;
+    const wholeFiles: WholeFile[] = files.map((file) => ({ path: file.target.localPath, mode: file.target.mode, mtime: file.target.mtime, views: file.parts }));
+    const stored = opts.hasher.storeFiles(wholeFiles).then((sha256s) => {
+      for (const [index, file] of files.entries()) {
+        copies.release(file.parts);
+        opts.onFile(extracted(file, sha256s[index]!));
+      }
+      opts.onBytes?.(bytes);
+    });
+    // Their blocks are held until then: they count toward the write pool's high-water mark.
+    pool.track(bytes, stored);
+    complete(stored);
+  };
+
   const finishFile = (file: OpenFile): void => {
     current = null;
-    const { member, target } = file;
-    const stored = (sha256: string): ExtractedFile => ({ name: member.name, localPath: target.localPath, size: member.size, sha256, headerMtime: member.headerMtime });
     if (!file.written) {
-      // A write error leaves through consume(), failing the stream.
-      writeFileNow(target.localPath, file.parts, { flags: 'wx', mode: target.mode, mtime: target.mtime });
-      copies.release(file.parts);
-      opts.onBytes?.(member.size);
-      opts.onFile(stored(file.hash!.digest('hex')));
+      toStore.push(file);
+      toStoreBytes += file.member.size;
+      if (toStore.length >= storeBatchFiles || toStoreBytes >= storeBatchBytes) sendToStore();
+      else storeScheduled ??= setImmediate(sendToStore);
       return;
     }
     const { writer, hashId } = file.written;
     writer.end();
+    // A write's failure is the pool's, thrown by finish(); a digest's is the worker's.
     const digest = opts.hasher.digest(hashId);
-    // A write's failure is the pool's, thrown by finish(); a digest's is kept here.
-    digest.catch((error: Error) => {
-      hashFailure ??= error;
-    });
-    const complete = Promise.all([writer.done, digest]).then(([, sha256]) => opts.onFile(stored(sha256)), () => undefined);
-    completing.add(complete);
-    void complete.finally(() => completing.delete(complete));
+    complete(Promise.all([writer.done.catch(() => null), digest]).then(([written, sha256]) => {
+      if (written !== null) opts.onFile(extracted(file, sha256));
+    }));
   };
 
   const startMember = (member: Member): void => {
@@ -143,13 +173,13 @@ export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
       return;
     }
     if (member.size <= smallFileBytes) {
-      current = { member, target, hash: createHash('sha256'), written: null, parts: [] };
+      current = { member, target, written: null, parts: [] };
       if (member.size === 0) finishFile(current);
       return;
     }
     const hashId = opts.hasher.begin();
     const writer = pool.start(target, (batch) => opts.hasher.update(hashId, batch));
-    current = { member, target, hash: null, written: { writer, hashId }, parts: [] };
+    current = { member, target, written: { writer, hashId }, parts: [] };
   };
 
   const endMeta = (): void => {
@@ -165,6 +195,8 @@ export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
   };
 
   const consume = (chunk: Buffer): void => {
+    // A small file the worker could not store fails the stream here, as a write on this thread did.
+    if (workerFailure) throw workerFailure;
     let offset = 0;
     while (offset < chunk.length && !ended) {
       if (dataLeft > 0) {
@@ -181,7 +213,6 @@ export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
             copies.copy(slice, copied);
             for (const part of copied) current.written.writer.push(part);
           } else {
-            current.hash!.update(slice);
             copies.copy(slice, current.parts);
           }
           if (dataLeft === 0) finishFile(current);
@@ -235,7 +266,7 @@ export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
     },
     waitForRoom: async () => {
       await pool.waitForRoom();
-      if (hashFailure) throw hashFailure;
+      if (workerFailure) throw workerFailure;
     },
     finish: async () => {
       if (current || dataLeft > 0 || header.length > 0) {
@@ -244,17 +275,23 @@ export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
         // Close the partial file before failing: nothing stays open behind us.
         if (partial) dropFile(partial);
         current = null;
+        sendToStore();
         await pool.settle().catch(() => undefined);
         await settleCompleting();
         throw truncated;
       }
-      await pool.settle();
+      sendToStore();
       await settleCompleting();
-      if (hashFailure) throw hashFailure;
+      await pool.settle();
+      if (workerFailure) throw workerFailure;
     },
     abort: async () => {
       if (current) dropFile(current);
       current = null;
+      // Complete small files not sent yet are left out: nothing is written after abort() settled.
+      if (storeScheduled) clearImmediate(storeScheduled);
+      storeScheduled = null;
+      toStore = [];
       await pool.abort();
       await settleCompleting();
     },
