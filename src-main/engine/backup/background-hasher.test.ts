@@ -44,10 +44,16 @@ test('hashes views at any offset of shared blocks, in order over several updates
   }
 });
 
-test('refuses a view of ordinary memory, which the worker cannot read where it is', async () => {
+test('refuses views of ordinary memory, which the worker cannot read where they are, and still works after', async () => {
   const hasher = new BackgroundHasher();
   try {
     assert.throws(() => hasher.update(hasher.begin(), [Buffer.alloc(10)]), /SharedArrayBuffer/);
+    assert.throws(() => hasher.storeFiles([{ path: path.join(root, 'never'), mode: 0o600, mtime: new Date(), views: [Buffer.alloc(10)] }]), /SharedArrayBuffer/);
+    assert.equal(existsSync(path.join(root, 'never')), false);
+    // Nothing was left waiting on the thread: a refused call holds no answer open.
+    const id = hasher.begin();
+    await hasher.update(id, [sharedBlock(4, 6)]);
+    assert.equal(await hasher.digest(id), sha256(sharedBlock(4, 6)));
   } finally {
     await hasher.close();
   }

@@ -110,7 +110,8 @@ export class BackgroundHasher {
 
   /**
    * Hashes `views` in order; each must be a view of a SharedArrayBuffer.
-   * Resolves once the worker no longer reads them (also when it failed: digest() rejects then).
+   * Resolves once the worker no longer reads them, also when it fails
+   * meanwhile (digest() rejects then); rejects at once when it failed before.
    */
   update(id: number, views: readonly Uint8Array[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
@@ -130,9 +131,9 @@ export class BackgroundHasher {
    */
   storeFiles(files: readonly WholeFile[]): Promise<string[]> {
     if (this.failure) return Promise.reject(this.failure);
+    const message = files.map((file) => ({ path: file.path, mode: file.mode, mtime: file.mtime.getTime(), parts: sharedParts(file.views) }));
     const batch = this.nextBatch++;
     const stored = new Promise<string[]>((resolve, reject) => this.stores.set(batch, { resolve, reject }));
-    const message = files.map((file) => ({ path: file.path, mode: file.mode, mtime: file.mtime.getTime(), parts: sharedParts(file.views) }));
     this.thread().postMessage({ op: 'store', batch, files: message });
     this.holdProcess();
     return stored;
