@@ -38,9 +38,10 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
   const reuse = input.previous ? input.reuse : 'off';
   const { transport, copies, session } = await connectAll(input, reuse === 'off');
   const ahead = input.previous && reuse === 'link' ? startLinkingAhead(input.previous, input.dataFolder) : null;
-  // A full backup hashes large files on the process's hashing thread: it boots during the checkpoint.
+  // Every backup stores files through the process's hashing thread (pg_control at least): in a new
+  // process, the thread boots during the checkpoint rather than when the first file arrives.
   const hashing = leaseSharedHasher();
-  if (reuse === 'off') hashing.hasher.warmUp();
+  hashing.hasher.warmUp();
   let streams: CommandStreams | null = copies;
   try {
     const { facts } = session;
