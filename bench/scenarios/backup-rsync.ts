@@ -46,6 +46,7 @@ interface Setup {
 const clockTicks = 100;
 const cores = readdirSync('/sys/devices/system/cpu').filter((name) => /^cpu\d+$/.test(name)).length || 1;
 const fullName = 'rsync method, full, 2 streams';
+const fullDefaultName = 'rsync method, full, 1 stream';
 const transportNames = {
   openssh: 'ssh + tar, output discarded (OpenSSH client)',
   ssh2: 'ssh + tar, output discarded (ssh2, Barkeep\'s copy connection)',
@@ -127,7 +128,7 @@ async function setUp(ctx: ScenarioContext, opts: BackupRsyncOptions): Promise<Sc
         role: 'reference',
         run: () => timeRun(setup, transportNames.ssh2, () => drainOverSsh2(servers.plain, tarCommand(cluster.dataDir))),
       },
-      rsync('rsync method, full, 1 stream', servers.plain, 1, null),
+      rsync(fullDefaultName, servers.plain, 1, null),
       rsync(fullName, servers.plain, 2, null),
       rsync('rsync method, full, 2 streams, network_compression (zstd)', servers.compressed, 2, null),
       rsync(confinedName, servers.plain, 2, beforeConfinedChange),
@@ -308,6 +309,17 @@ function describeRun(setup: Setup): string[] {
   const walls = (name: string): number[] => (setup.records.get(name) ?? []).map((run) => run.wall);
   const paired = pairedThroughput(walls('pg_basebackup -Fp -X none'), walls(fullName));
   if (paired) notes.push(`full, paired by round (each run against pg_basebackup's run of the same round): ${formatPaired(paired, walls(fullName).length)}`);
+  const pairedDefault = pairedThroughput(walls('pg_basebackup -Fp -X none'), walls(fullDefaultName));
+  if (pairedDefault) notes.push(`full, 1 stream (parallel_jobs' default), paired by round: ${formatPaired(pairedDefault, walls(fullDefaultName).length)}`);
+  // What the CPU alone allows: every process's CPU seconds spread perfectly over the cores, round trips overlapping nothing.
+  const cpuOf = (name: string): number | null => (setup.records.get(name)?.length
+    ? median(setup.records.get(name)!.map((run) => run.cpu.barkeep + run.cpu.tools + run.cpu.sshd + run.cpu.postgres)) : null);
+  const fullCpu = cpuOf(fullName);
+  const referenceCpu = cpuOf('pg_basebackup -Fp -X none');
+  if (fullCpu && referenceCpu && reference) {
+    notes.push(`CPU budget: the full (2 streams) costs ${fullCpu.toFixed(2)} CPU s per run (Barkeep, sshd+tar, postgres) against pg_basebackup's ${referenceCpu.toFixed(2)};`
+      + ` even spread perfectly over the ${cores} cores it takes ≥ ${(fullCpu / cores).toFixed(2)} s, at most ${(reference / (fullCpu / cores)).toFixed(2)}× pg_basebackup's throughput at this CPU cost`);
+  }
   for (const name of Object.values(transportNames)) {
     const floor = medianWall(name);
     if (floor && reference) notes.push(`${name}: ${(reference / floor).toFixed(2)}× pg_basebackup's throughput, the transport alone (nothing stored, hashed or parsed)`);
