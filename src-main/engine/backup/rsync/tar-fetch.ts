@@ -74,7 +74,7 @@ export async function fetchFiles(transport: CommandStreams, files: readonly Remo
   remote.stdin.on('error', () => {});
   remote.stdin.end(Buffer.from(files.map((entry) => `${memberName(entry.remotePath)}\0`).join(''), 'utf8'));
 
-  // The process's hashing worker, for the files that go through the write pool.
+  // The process's hashing thread: it hashes every file, and stores the small ones whole.
   const hashing = leaseSharedHasher();
   const extracting: TarExtractorOptions = {
     hasher: hashing.hasher,
