@@ -123,3 +123,31 @@ test('stores whole files from shared views (bytes, mode, mtime) with their SHA-2
     await hasher.close();
   }
 });
+
+test('hard-links on the thread: each link made shares the source inode, and each failure comes back with its code, the others still made', async () => {
+  const hasher = new BackgroundHasher();
+  try {
+    const source = path.join(root, 'link-source');
+    writeFileSync(source, 'kept bytes');
+    const taken = path.join(root, 'link-taken');
+    writeFileSync(taken, 'other bytes');
+    const pairs = [
+      [source, path.join(root, 'link-one')],
+      [path.join(root, 'no-such-source'), path.join(root, 'link-missing')],
+      [source, taken],
+      [source, path.join(root, 'link-two')],
+    ] as const;
+    const failures = await hasher.linkFiles(pairs);
+    assert.equal(failures[0], null);
+    assert.equal(failures[1]?.code, 'ENOENT');
+    assert.equal(failures[2]?.code, 'EEXIST');
+    assert.equal(failures[3], null);
+    for (const made of [pairs[0][1], pairs[3][1]]) assert.equal(statSync(made).ino, statSync(source).ino);
+    assert.equal(existsSync(pairs[1][1]), false);
+    assert.equal(readFileSync(taken, 'utf8'), 'other bytes');
+    await hasher.close();
+    await assert.rejects(hasher.linkFiles([[source, path.join(root, 'link-after-close')]]), /stopped/);
+  } finally {
+    await hasher.close();
+  }
+});

@@ -5,7 +5,6 @@
  * cleanup of what crashed or failed runs left. Never writes inside a finished
  * backup's data folder; a finished folder only ever gets a new backup.json.
  */
-import { execFile } from 'node:child_process';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +13,7 @@ import { BackupInfo } from '../../../shared/domain/backup';
 import { BackupId } from '../../../shared/domain/names';
 import { EngineError } from '../../../shared/errors';
 import { fsyncFolder, writeFileAtomic } from '../store/atomic-file';
+import { syncVolume } from '../store/volume-sync';
 import { readBackupInfo, writeBackupInfo } from '../store/backup-info-file';
 import { backupFolder, baseFolder, inProgressPrefix, type StorePaths } from '../store/layout';
 
@@ -104,21 +104,15 @@ export function writeIncomingInfo(incoming: IncomingBackup, info: BackupInfo): v
 
 /**
  * Makes everything under `root` durable. On Linux one syncfs(2) of its volume
- * (coreutils `sync -f`) writes back every dirty page with one journal commit,
+ * (coreutils `sync -f`, store/volume-sync.ts) writes back every dirty page with one journal commit,
  * which is far cheaper than an fsync per file (PostgreSQL 16's
  * --sync-method=syncfs does the same); since Linux 5.8 it reports writeback
  * errors. Elsewhere, or when that fails: every file and folder is fsynced (folders
  * after their contents), a few at a time.
  */
 export async function syncTree(root: string, concurrency: number): Promise<void> {
-  if (process.platform === 'linux' && await syncFileSystem(root)) return;
+  if (await syncVolume(root)) return;
   await syncEachFile(root, concurrency);
-}
-
-async function syncFileSystem(root: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    execFile('sync', ['--file-system', root], { timeout: 600_000 }, (error) => resolve(error === null));
-  });
 }
 
 async function syncEachFile(root: string, concurrency: number): Promise<void> {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { BackupFileEntry, PreviousBackup } from '../backup-method';
+import { BackgroundHasher } from '../background-hasher';
 import { startLinkingAhead } from './link-ahead';
 import type { RemoteEntry } from './remote-listing';
 import { fetchFiles } from './tar-fetch';
@@ -11,7 +12,11 @@ import { createLocalTransport } from '../../transport/local-transport';
 import type { ReusedFile } from './transfer-plan';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-link-ahead-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const hasher = new BackgroundHasher();
+after(async () => {
+  await hasher.close();
+  rmSync(root, { recursive: true, force: true });
+});
 
 const mtime = new Date('2024-05-01T09:00:00Z');
 
@@ -53,7 +58,7 @@ async function waitForLinks(dataFolder: string, count: number): Promise<void> {
 test('settle keeps the links the plan reuses and removes every other link and folder it made; the previous backup is untouched', async () => {
   const previous = previousBackup(['PG_VERSION', 'base/5/1259', 'base/5/2619', 'base/6/1259', 'global/1262']);
   const dataFolder = mkdtempSync(path.join(root, 'data-'));
-  const ahead = startLinkingAhead(previous, dataFolder);
+  const ahead = startLinkingAhead(previous, dataFolder, hasher);
   await waitForLinks(dataFolder, 5);
   // The plan: base/5/2619 changed (it travels), database 6 was dropped, global/1262 is only verified.
   const kept = await ahead.settle({
@@ -79,7 +84,7 @@ test('never links pg_control, backup_label, tablespace_map, a path that leaves t
   // In a folder of its own: '../outside' would be another file there.
   const dataFolder = path.join(mkdtempSync(path.join(root, 'apart-')), 'data');
   mkdirSync(dataFolder);
-  const ahead = startLinkingAhead(previous, dataFolder);
+  const ahead = startLinkingAhead(previous, dataFolder, hasher);
   await waitForLinks(dataFolder, 1);
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual(tree(dataFolder), ['PG_VERSION']);
@@ -90,7 +95,7 @@ test('never links pg_control, backup_label, tablespace_map, a path that leaves t
 test('stopped before its first turn, it links nothing (a failed connection)', async () => {
   const previous = previousBackup(['PG_VERSION', 'base/5/1259']);
   const dataFolder = mkdtempSync(path.join(root, 'data-'));
-  const ahead = startLinkingAhead(previous, dataFolder);
+  const ahead = startLinkingAhead(previous, dataFolder, hasher);
   await ahead.stop();
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual(tree(dataFolder), []);

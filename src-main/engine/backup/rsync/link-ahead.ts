@@ -1,18 +1,19 @@
 /**
  * An incremental backup with reuse_backup = link hard-links the previous
- * backup's files into its data folder while it waits for the server:
- * pg_backup_start's checkpoint and the listing take tens of milliseconds in
- * which the main thread is mostly idle, and a thousand links take about as
- * long. (It starts after the SSH login: linking during the handshake slowed
- * the login as much as it saved.) When the plan is known the linking stops,
+ * backup's files into its data folder while it waits for the server: the
+ * same-system check and the listing take tens of milliseconds, and a thousand
+ * links take about as long. The links are made by the hashing thread
+ * (background-hasher.ts), a batch at a time, so that the main thread reads the
+ * listing meanwhile. (It starts after the SSH login: linking during the
+ * handshake slowed the login as much as it saved.) When the plan is known the linking stops,
  * and every link or folder the plan does not keep goes away again before
  * anything is written: no path that will be written stays linked to a file of
  * the previous backup.
  */
 import { chmodSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
-import { createTurnTaker } from '../../process/event-loop-turns';
+import type { BackgroundHasher } from '../background-hasher';
 import type { PreviousBackup } from '../backup-method';
-import { linkNow, localPathOf, storeFailed } from './local-tree';
+import { localPathOf, readLinkFailure, storeFailed } from './local-tree';
 import type { RemoteEntry } from './remote-listing';
 import { controlFilePath } from './transfer-plan';
 import type { ReusedFile } from './transfer-plan';
@@ -28,12 +29,12 @@ export interface LinkAhead {
   stop(): Promise<void>;
 }
 
-/** short turns: pg_backup_start's answer, the same-system check and the listing are read meanwhile */
-const turnMs = 2;
+/** links per message to the thread: a stop waits for one batch at most (~1-2 ms) */
+const batchSize = 64;
 /** written at stop or always copied: never linked, even for a moment */
 const neverLinked = new Set([controlFilePath, 'backup_label', 'tablespace_map']);
 
-export function startLinkingAhead(previous: PreviousBackup, dataFolder: string): LinkAhead {
+export function startLinkingAhead(previous: PreviousBackup, dataFolder: string, thread: BackgroundHasher): LinkAhead {
   const linked: string[] = [];
   /** folders made here, parents before children */
   const folders: string[] = [];
@@ -57,14 +58,28 @@ export function startLinkingAhead(previous: PreviousBackup, dataFolder: string):
   const linking = (async () => {
     // The connections start first.
     await new Promise((resolve) => setImmediate(resolve));
-    const takeTurn = createTurnTaker(turnMs);
+    const link = async (batch: string[]): Promise<void> => {
+      const failures = await thread.linkFiles(batch.map((backupPath) => [localPathOf(previous.dataFolder, backupPath), localPathOf(dataFolder, backupPath)]));
+      // Every link made is recorded before a failure ends the linking: settle() must know it.
+      batch.forEach((backupPath, index) => {
+        if (failures[index] === null) linked.push(backupPath);
+      });
+      batch.forEach((backupPath, index) => {
+        const failure = failures[index];
+        if (failure) readLinkFailure(failure, localPathOf(dataFolder, backupPath));
+      });
+    };
+    let batch: string[] = [];
     for (const [backupPath, file] of previous.files) {
       if (stopped) return;
       if (file.sha256 === '' || neverLinked.has(backupPath) || !isPlainRelative(backupPath)) continue;
       makeParents(backupPath);
-      if (linkNow(localPathOf(previous.dataFolder, backupPath), localPathOf(dataFolder, backupPath)) === 'linked') linked.push(backupPath);
-      await takeTurn();
+      batch.push(backupPath);
+      if (batch.length < batchSize) continue;
+      await link(batch);
+      batch = [];
     }
+    if (batch.length > 0 && !stopped) await link(batch);
   })().catch(() => {
     // Best effort: the regular reuse meets the same error and reports it.
   });

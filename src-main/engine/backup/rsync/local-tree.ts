@@ -119,11 +119,19 @@ export function linkNow(source: string, target: string): 'linked' | 'missing' | 
     linkSync(source, target);
     return 'linked';
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return 'missing';
-    if (code === 'EXDEV' || code === 'EMLINK' || code === 'EPERM' || code === 'ENOTSUP') return 'refused';
-    throw storeFailed(target, error);
+    return readLinkFailure(error as NodeJS.ErrnoException, target);
   }
+}
+
+/**
+ * What a failed hard link means: its source is 'missing', or the volume 'refused' it (another volume,
+ * too many links, no hard links there: copy instead). Any other failure throws.
+ */
+export function readLinkFailure(failure: { code?: string | undefined; message: string }, target: string): 'missing' | 'refused' {
+  const { code } = failure;
+  if (code === 'ENOENT') return 'missing';
+  if (code === 'EXDEV' || code === 'EMLINK' || code === 'EPERM' || code === 'ENOTSUP') return 'refused';
+  throw storeFailed(target, failure);
 }
 
 async function copyOne(source: string, target: string, file: ReusedFile): Promise<'copied' | 'missing'> {

@@ -7,7 +7,7 @@
  */
 import { EngineError } from '../../../../shared/errors';
 import { openBackupSession } from '../../postgres/backup-api';
-import type { BackupServerFacts, BackupSession } from '../../postgres/backup-api';
+import type { BackupServerFacts, BackupSession, BackupStart } from '../../postgres/backup-api';
 import type { CopyConnection } from '../../transport/ssh-copy-connection';
 import type { CommandStreams, Transport } from '../../transport/transport';
 import type { BackupMethodInput, BackupMethodResult, BackupMethodRun } from '../backup-method';
@@ -15,8 +15,10 @@ import { leaseSharedHasher } from '../background-hasher';
 import { copyFiles } from './copy-files';
 import { excludeFromBackup } from './exclusions';
 import { startLinkingAhead } from './link-ahead';
+import type { LinkAhead } from './link-ahead';
 import { writeLabelFile } from './local-tree';
 import { prepareStreams } from './prepared-streams';
+import type { PreparedStreams } from './prepared-streams';
 import { listRemoteTree } from './remote-listing';
 import type { ListingRoot } from './remote-listing';
 import { checkSameSystem } from './remote-control-file';
@@ -24,74 +26,74 @@ import { readReuseHorizon } from './reuse-horizon';
 import { openSshCopyLogin, openSshLogin } from './ssh-login';
 import type { SshLoginOptions } from './ssh-login';
 import { buildTarCommand, chooseWireCompression } from './tar-fetch';
+import type { WireCompression } from './tar-fetch';
 import { planTransfer, sumSizes } from './transfer-plan';
 
 export const runRsyncBackup: BackupMethodRun = async (input) => {
-  const { server, ctx } = input;
+  const { ctx } = input;
   const clock = startPhaseClock();
 
-  // 1. The connections at once; a host key that does not match ends them all before any backup starts.
+  // 1. The connections at once, and the backup starts (a checkpoint: immediate_checkpoint decides how fast)
+  //    as soon as PostgreSQL answers, while SSH still logs in: an immediate checkpoint takes about as long.
+  //    A failed login, or a data folder over SSH that is not conninfo's server, cancels the start or
+  //    stops the started backup before anything is copied.
   //    A full backup logs in twice: the tar streams get a connection of their own (ssh-copy-connection.ts).
   //    An incremental waits for its plan to know whether that second login pays for itself.
   //    An incremental links the previous backup's files meanwhile; the plan decides later which links stay.
   ctx.progress({ phase: 'connecting' });
   const reuse = input.previous ? input.reuse : 'off';
-  const { transport, copies, session } = await connectAll(input, reuse === 'off');
-  const ahead = input.previous && reuse === 'link' ? startLinkingAhead(input.previous, input.dataFolder) : null;
   // Every backup stores files through the process's hashing thread (pg_control at least): in a new
-  // process, the thread boots during the checkpoint rather than when the first file arrives.
+  // process, the thread boots during the login rather than when the first file arrives.
   const hashing = leaseSharedHasher();
   hashing.hasher.warmUp();
-  let streams: CommandStreams | null = copies;
+  // The linking starts once SSH is logged in: linking during the handshake slowed the login as much as it saved.
+  const previous = input.previous;
+  const linking: { ahead: LinkAhead | null } = { ahead: null };
+  const connected = await connectAndStart(input, reuse, () => {
+    if (previous && reuse === 'link') linking.ahead = startLinkingAhead(previous, input.dataFolder, hashing.hasher);
+  }).catch(async (error: unknown) => {
+    hashing.release();
+    await linking.ahead?.stop();
+    throw error;
+  });
+  const { ahead } = linking;
+  const { transport, copies, session, start, compress, horizon } = connected;
+  let streams: PreparedStreams | null = null;
   try {
     const { facts } = session;
-    clock.lap('connect');
-
-    // 2. When the previous backup started: files modified since then must also match by checksum.
-    const horizon = input.previous && reuse !== 'off' ? await readReuseHorizon(input.previous.dataFolder, session.readZoneOffset) : null;
     if (input.previous && reuse !== 'off' && !horizon) {
       ctx.log(`backup ${input.previous.backupId} has no readable backup_label: every unchanged-looking file is compared by checksum`, 'warn');
     }
-
-    // 3. The backup starts (a checkpoint: immediate_checkpoint decides how fast) while we make sure
-    //    ssh_command and conninfo reach the same server; if not, closing the session ends the backup.
-    ctx.progress({ phase: server.immediateCheckpoint ? 'starting the backup' : 'starting the backup (waiting for a spread checkpoint)' });
-    //    Meanwhile, the wire compression is chosen.
-    const [started, sameSystem, compression] = await Promise.allSettled([
-      session.start(`barkeep backup ${server.name} ${input.backupId}`, server.immediateCheckpoint, ctx.signal),
-      checkSameSystem(transport, facts.dataDirectory, facts.systemId, ctx.signal),
-      server.networkCompression ? chooseWireCompression(transport, ctx.signal) : Promise.resolve('off' as const),
-    ]);
-    if (sameSystem.status === 'rejected') throw sameSystem.reason;
-    if (started.status === 'rejected') throw started.reason;
-    if (compression.status === 'rejected') throw compression.reason;
-    const start = started.value;
-    const compress = compression.value;
     ctx.log(`backup started at ${start.lsn} (WAL ${start.walFile}, timeline ${start.timeline})`);
-    clock.lap('start');
+    clock.lap('connect and start');
 
-    // 4. One listing of everything, minus what pg_basebackup leaves out, compared with the previous backup.
+    // 2. One listing of everything, minus what pg_basebackup leaves out, compared with the previous backup.
     //    The tar streams (and pg_control's) start meanwhile when their connection is open, and wait for their lists.
+    //    An incremental's streams start on the command connection, and move to a copy connection if its plan sends much.
     const tarCommand = buildTarCommand(compress);
     const streamCount = Math.max(1, input.parallelJobs) + 1;
-    if (copies) streams = prepareStreams(copies, tarCommand, streamCount, ctx.signal);
+    streams = prepareStreams(copies ?? borrowConnection(transport), tarCommand, streamCount, ctx.signal);
     ctx.progress({ phase: 'listing files' });
     const listing = await listRemoteTree(transport, listingRoots(facts), ctx.signal);
     const { kept, skipped } = excludeFromBackup(listing.entries);
     const plan = planTransfer({ entries: kept, previous: input.previous, reuse, horizon });
     ctx.log(describePlan(plan, skipped.length, reuse));
-    if (!streams) {
+    if (!copies) {
       // Files compared by checksum first are not counted: they mostly turn out unchanged.
       const bytes = sumSizes(plan.transfer);
       const ownConnection = bytes >= copyConnectionFloorBytes;
       ctx.log(`${formatBytes(bytes)} to send: ${ownConnection ? 'the tar streams get a connection of their own' : 'the tar streams share the command connection'}`);
-      const connection = ownConnection ? await connectSsh(input, openSshCopyLogin) : borrowConnection(transport);
-      streams = prepareStreams(connection, tarCommand, streamCount, ctx.signal);
+      if (ownConnection) {
+        const borrowed = streams;
+        streams = null;
+        await borrowed.close();
+        streams = prepareStreams(await connectSsh(input, openSshCopyLogin), tarCommand, streamCount, ctx.signal);
+      }
     }
     const linkedAhead = await ahead?.settle(plan);
     clock.lap('list');
 
-    // 5. The copy: reuse, parallel streams, pg_control last.
+    // 3. The copy: reuse, parallel streams, pg_control last.
     if (compress !== 'off') ctx.log(`network compression: ${compress === 'zstd' ? 'zstd -1' : 'gzip -1 (the server has no zstd)'}`);
     const copy = await copyFiles({
       transport, copies: streams, plan, dataFolder: input.dataFolder, previous: input.previous, reuse, parallelJobs: Math.max(1, input.parallelJobs), compress, ctx,
@@ -100,7 +102,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     });
     clock.lap('copy');
 
-    // 6. The backup stops; its label (and tablespace map) become files of the backup.
+    // 4. The backup stops; its label (and tablespace map) become files of the backup.
     ctx.progress({ phase: 'stopping the backup' });
     const stop = await session.stop(ctx.signal);
     ctx.log(`backup stopped at ${stop.lsn} (WAL ${stop.walFile})`);
@@ -120,9 +122,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
   } finally {
     hashing.release();
     await ahead?.stop();
-    const ended = await session.close();
-    if (ended === 'stopped-on-close') ctx.log('the backup was stopped on the server after the failure', 'warn');
-    if (ended === 'aborted-by-disconnect') ctx.log('the backup session was closed: the server aborts its backup', 'warn');
+    await closeSession(session, ctx);
     await Promise.all([transport.close().catch(() => {}), streams?.close().catch(() => {})]);
   }
 };
@@ -138,25 +138,75 @@ function borrowConnection(transport: Transport): CommandStreams {
   return { description: transport.description, execStream: (command, opts) => transport.execStream(command, opts), close: async () => {} };
 }
 
+interface Connected {
+  transport: Transport;
+  copies: CopyConnection | null;
+  session: BackupSession;
+  start: BackupStart;
+  compress: WireCompression;
+  /** when the previous backup started (reuse-horizon.ts); null without one to reuse from */
+  horizon: Date | null;
+}
+
 /**
- * Opens the SSH connections (the copy connection only when asked) and the backup session together;
- * on any failure none stays open, and SSH's error wins.
+ * Opens the SSH connections (the copy connection only for a full backup) and the backup session together,
+ * starts the backup once the session is open, and meanwhile checks that SSH reaches conninfo's server and
+ * chooses the wire compression. On any failure the start is cancelled (or the backup stopped), nothing
+ * stays open, and the error that explains it wins: SSH's first, then the server mismatch, then PostgreSQL's.
  */
-async function connectAll(input: BackupMethodInput, withCopies: boolean): Promise<{ transport: Transport; copies: CopyConnection | null; session: BackupSession }> {
+async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInput['reuse'], afterLogin: () => void): Promise<Connected> {
   const { server, ctx } = input;
-  const [ssh, copies, postgres] = await Promise.allSettled([
-    connectSsh(input, openSshLogin),
-    withCopies ? connectSsh(input, openSshCopyLogin) : Promise.resolve(null),
-    openBackupSession(server.conninfo, { signal: ctx.signal, applicationName: `barkeep backup ${server.name}` }),
-  ]);
-  if (ssh.status === 'fulfilled' && copies.status === 'fulfilled' && postgres.status === 'fulfilled') {
-    return { transport: ssh.value, copies: copies.value, session: postgres.value };
+  const failed = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, failed.signal]);
+  const cancelOnFailure = <T>(promise: Promise<T>): Promise<T> => {
+    promise.catch(() => failed.abort());
+    return promise;
+  };
+  const ssh = cancelOnFailure(connectSsh(input, openSshLogin).then((transport) => {
+    afterLogin();
+    return transport;
+  }));
+  const copies = cancelOnFailure(reuse === 'off' ? connectSsh(input, openSshCopyLogin) : Promise.resolve(null));
+  const session = cancelOnFailure(openBackupSession(server.conninfo, { signal: ctx.signal, applicationName: `barkeep backup ${server.name}` }));
+  const started = cancelOnFailure(session.then((opened) => {
+    ctx.progress({ phase: server.immediateCheckpoint ? 'starting the backup' : 'starting the backup (waiting for a spread checkpoint)' });
+    return opened.start(`barkeep backup ${server.name} ${input.backupId}`, server.immediateCheckpoint, signal);
+  }));
+  const sameSystem = cancelOnFailure(Promise.all([ssh, session]).then(([transport, opened]) => (
+    checkSameSystem(transport, opened.facts.dataDirectory, opened.facts.systemId, signal))));
+  const compression = cancelOnFailure(ssh.then((transport) => (server.networkCompression ? chooseWireCompression(transport, signal) : 'off' as const)));
+  // When the previous backup started: files modified since then must also match by checksum.
+  const previous = input.previous;
+  const horizon = previous && reuse !== 'off' ? session.then((opened) => readReuseHorizon(previous.dataFolder, opened.readZoneOffset)) : Promise.resolve(null);
+  const results = await Promise.allSettled([ssh, copies, session, sameSystem, started, compression, horizon]);
+  const [sshResult, copiesResult, sessionResult, , startResult, compressionResult, horizonResult] = results;
+  if (results.every((result) => result.status === 'fulfilled')) {
+    return {
+      transport: (sshResult as PromiseFulfilledResult<Transport>).value,
+      copies: (copiesResult as PromiseFulfilledResult<CopyConnection | null>).value,
+      session: (sessionResult as PromiseFulfilledResult<BackupSession>).value,
+      start: (startResult as PromiseFulfilledResult<BackupStart>).value,
+      compress: (compressionResult as PromiseFulfilledResult<WireCompression>).value,
+      horizon: (horizonResult as PromiseFulfilledResult<Date | null>).value,
+    };
   }
-  if (ssh.status === 'fulfilled') await ssh.value.close().catch(() => {});
-  if (copies.status === 'fulfilled') await copies.value?.close().catch(() => {});
-  if (postgres.status === 'fulfilled') await postgres.value.close();
-  const failed = [ssh, copies, postgres].find((result) => result.status === 'rejected') as PromiseRejectedResult;
-  throw failed.reason;
+  await Promise.all([
+    sshResult.status === 'fulfilled' ? (sshResult.value as Transport).close().catch(() => {}) : null,
+    copiesResult.status === 'fulfilled' ? (copiesResult.value as CopyConnection | null)?.close().catch(() => {}) : null,
+    sessionResult.status === 'fulfilled' ? closeSession(sessionResult.value as BackupSession, ctx) : null,
+  ]);
+  // A cancel of the job wins; otherwise the first failure in that order, not the cancels it caused.
+  if (ctx.signal.aborted) throw new EngineError('cancelled', `the backup of server '${server.name}' was cancelled`);
+  const failure = results.find((result) => result.status === 'rejected'
+    && !(result.reason instanceof EngineError && result.reason.code === 'cancelled')) ?? results.find((result) => result.status === 'rejected');
+  throw (failure as PromiseRejectedResult).reason;
+}
+
+/** Ends the session, saying so when a backup it started had to be stopped (or aborted) on the way. */
+async function closeSession(session: BackupSession, ctx: BackupMethodInput['ctx']): Promise<void> {
+  const ended = await session.close();
+  if (ended === 'stopped-on-close') ctx.log('the backup was stopped on the server after the failure', 'warn');
+  if (ended === 'aborted-by-disconnect') ctx.log('the backup session was closed: the server aborts its backup', 'warn');
 }
 
 async function connectSsh<T>(input: BackupMethodInput, login: (sshCommand: string, options: SshLoginOptions) => Promise<T>): Promise<T> {
