@@ -35,8 +35,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
 
   // 1. The connections at once, and the backup starts (a checkpoint: immediate_checkpoint decides how fast)
   //    as soon as PostgreSQL answers, while SSH still logs in: an immediate checkpoint takes about as long.
-  //    A failed login, or a data folder over SSH that is not conninfo's server, cancels the start or
-  //    stops the started backup before anything is copied.
+  //    A failed login cancels the start (or stops the started backup).
   //    A full backup logs in twice: the tar streams get a connection of their own (ssh-copy-connection.ts).
   //    An incremental waits for its plan to know whether that second login pays for itself.
   //    An incremental links the previous backup's files meanwhile; the plan decides later which links stay.
@@ -70,11 +69,19 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     // 2. One listing of everything, minus what pg_basebackup leaves out, compared with the previous backup.
     //    The tar streams (and pg_control's) start meanwhile when their connection is open, and wait for their lists.
     //    An incremental's streams start on the command connection, and move to a copy connection if its plan sends much.
+    //    Meanwhile (nothing is stored before both answered), the data folder over SSH must prove to be conninfo's server's.
+    ctx.progress({ phase: 'listing files' });
+    const answers = Promise.allSettled([
+      checkSameSystem(transport, facts.dataDirectory, facts.systemId, ctx.signal),
+      listRemoteTree(transport, listingRoots(facts), ctx.signal),
+    ]);
     const tarCommand = buildTarCommand(compress);
     const streamCount = Math.max(1, input.parallelJobs) + 1;
     streams = prepareStreams(copies ?? borrowConnection(transport), tarCommand, streamCount, ctx.signal);
-    ctx.progress({ phase: 'listing files' });
-    const listing = await listRemoteTree(transport, listingRoots(facts), ctx.signal);
+    const [sameSystem, listed] = await answers;
+    if (sameSystem.status === 'rejected') throw sameSystem.reason;
+    if (listed.status === 'rejected') throw listed.reason;
+    const listing = listed.value;
     const { kept, skipped } = excludeFromBackup(listing.entries);
     const plan = planTransfer({ entries: kept, previous: input.previous, reuse, horizon });
     ctx.log(describePlan(plan, skipped.length, reuse));
@@ -150,9 +157,9 @@ interface Connected {
 
 /**
  * Opens the SSH connections (the copy connection only for a full backup) and the backup session together,
- * starts the backup once the session is open, and meanwhile checks that SSH reaches conninfo's server and
- * chooses the wire compression. On any failure the start is cancelled (or the backup stopped), nothing
- * stays open, and the error that explains it wins: SSH's first, then the server mismatch, then PostgreSQL's.
+ * starts the backup once the session is open, and meanwhile chooses the wire compression. On any failure
+ * the start is cancelled (or the backup stopped), nothing stays open, and the error that explains it wins:
+ * SSH's first, then PostgreSQL's.
  */
 async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInput['reuse'], afterLogin: () => void): Promise<Connected> {
   const { server, ctx } = input;
@@ -172,14 +179,12 @@ async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInpu
     ctx.progress({ phase: server.immediateCheckpoint ? 'starting the backup' : 'starting the backup (waiting for a spread checkpoint)' });
     return opened.start(`barkeep backup ${server.name} ${input.backupId}`, server.immediateCheckpoint, signal);
   }));
-  const sameSystem = cancelOnFailure(Promise.all([ssh, session]).then(([transport, opened]) => (
-    checkSameSystem(transport, opened.facts.dataDirectory, opened.facts.systemId, signal))));
   const compression = cancelOnFailure(ssh.then((transport) => (server.networkCompression ? chooseWireCompression(transport, signal) : 'off' as const)));
   // When the previous backup started: files modified since then must also match by checksum.
   const previous = input.previous;
   const horizon = previous && reuse !== 'off' ? session.then((opened) => readReuseHorizon(previous.dataFolder, opened.readZoneOffset)) : Promise.resolve(null);
-  const results = await Promise.allSettled([ssh, copies, session, sameSystem, started, compression, horizon]);
-  const [sshResult, copiesResult, sessionResult, , startResult, compressionResult, horizonResult] = results;
+  const results = await Promise.allSettled([ssh, copies, session, started, compression, horizon]);
+  const [sshResult, copiesResult, sessionResult, startResult, compressionResult, horizonResult] = results;
   if (results.every((result) => result.status === 'fulfilled')) {
     return {
       transport: (sshResult as PromiseFulfilledResult<Transport>).value,
