@@ -229,11 +229,9 @@ describe('backup method rsync', () => {
     const sent = result.files.filter((file) => !file.reused && file.path !== 'backup_label' && file.path !== 'tablespace_map').map((file) => file.path);
     assert.equal(sent.at(-1), 'global/pg_control', sent.join(', '));
     assert.match(readFileSync(path.join(dataFolder, 'backup_label'), 'utf8'), new RegExp(`^START WAL LOCATION: ${result.beginLsn} `, 'm'));
-    // A few MB to send: no second login.
-    assert.ok(recorded.logs.some((line) => /MB to send: the tar streams share the command connection$/.test(line)), recorded.logs.join('\n'));
   });
 
-  it('an incremental with most of the cluster to send opens the copy connection, and its files arrive whole', async () => {
+  it('an incremental with most of the cluster to send: its files arrive whole, none linked', async () => {
     assert.ok(cluster && first);
     // A previous backup whose every file seems older than the server's: nothing matches by mtime.
     const previous = toPrevious('20250101T000000', first.dataFolder, first.result);
@@ -241,7 +239,6 @@ describe('backup method rsync', () => {
     const dataFolder = newDataFolder('most-changed');
     const recorded = recordContext();
     const result = await runRsyncBackup({ server: server('pg'), backupId: '20250101T014500', dataFolder, previous: aged, reuse: 'link', parallelJobs: 2, ctx: recorded.ctx });
-    assert.ok(recorded.logs.some((line) => /MB to send: the tar streams get a connection of their own$/.test(line)), recorded.logs.join('\n'));
     assert.equal(result.files.filter((file) => file.reused).length, 0);
     const accounts = await cluster.psql("select pg_relation_filepath('pgbench_accounts')");
     const stored = createHash('sha256').update(readFileSync(path.join(dataFolder, accounts))).digest('hex');

@@ -121,4 +121,20 @@ describe('ssh copy connection', () => {
       await connection.close();
     }
   });
+
+  it('exec collects a command\'s whole output intact while a stream runs beside it, though both arrive through one ring of reused reads', async () => {
+    const connection = await open({ ringBytes: 1024 * 1024, readBytes: 64 * 1024 });
+    try {
+      const [collected, streamed] = await Promise.all([
+        connection.exec(`cat ${files[1]!.path}; echo done >&2`),
+        catAndHash(connection, files[0]!.path, 4 * 1024 * 1024),
+      ]);
+      assert.equal(collected.code, 0);
+      assert.equal(createHash('sha256').update(collected.stdout).digest('hex'), files[1]!.sha256);
+      assert.equal(collected.stderr.toString('utf8'), 'done\n');
+      assert.deepEqual(streamed, { sha256: files[0]!.sha256, bytes: files[0]!.size });
+    } finally {
+      await connection.close();
+    }
+  });
 });

@@ -9,7 +9,7 @@ import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { EngineError } from '../../../shared/errors';
-import { feedStdin, holdByPausing, readFileType, wrapUntilClosed } from './transport';
+import { execCollecting, holdByPausing, readFileType, wrapUntilClosed } from './transport';
 import type { DirEntry, ExecOptions, ExecResult, ExecStream, FileStat, Transport } from './transport';
 
 /** Returns a transport for the local machine. */
@@ -26,15 +26,8 @@ export function createLocalTransport(): Transport {
   };
 }
 
-async function execLocal(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-  const running = await execStreamLocal(command, opts.signal ? { signal: opts.signal } : {});
-  feedStdin(running.stdin, opts.stdin);
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  running.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-  running.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-  const { code, signal } = await running.done;
-  return { code, signal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
+function execLocal(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  return execCollecting(execStreamLocal, command, opts);
 }
 
 async function execStreamLocal(command: string, opts: { signal?: AbortSignal } = {}): Promise<ExecStream> {

@@ -1,21 +1,21 @@
 /**
  * An SSH connection for bulk copies (the rsync method's tar streams): the
  * login of ssh-transport.ts, with reads landing in a kept ring
- * (ring-read-socket.ts) instead of a fresh buffer per read. It only runs
- * commands with streamed output, and asks two things of their consumers: copy
- * what you keep during each 'data' call, and hold() rather than pause. When a
+ * (ring-read-socket.ts) instead of a fresh buffer per read. It runs commands,
+ * streamed or to completion (exec copies their output), and asks two things of
+ * the consumers of streamed output: copy what you keep during each 'data' call, and hold() rather than pause. When a
  * chunk is left buffered in a channel after a read all the same, the ring is
  * retired (its views stay valid) and reads go on in a new one.
  */
 import type { ClientChannel } from 'ssh2';
-import { holdByPausing } from './transport';
-import type { CommandStreams } from './transport';
+import { execCollecting, holdByPausing } from './transport';
+import type { Transport } from './transport';
 import { createRingReadSocket } from './ring-read-socket';
 import type { RingOptions } from './ring-read-socket';
 import { closeClient, connectSshClient, openExecStream } from './ssh-transport';
 import type { SshTarget } from './ssh-transport';
 
-export interface CopyConnection extends CommandStreams {
+export interface CopyConnection extends Pick<Transport, 'description' | 'exec' | 'execStream' | 'close'> {
   /** Rings retired because a chunk stayed buffered; for tests and logs. */
   readonly ringsRetired: number;
   /** Key re-exchanges so far (OpenSSH asks for one every 1-4 GB); for tests and logs. */
@@ -48,6 +48,7 @@ export async function openSshCopyConnection(target: SshTarget, ring: RingOptions
     return holdConnection;
   };
 
+  const execStream: Transport['execStream'] = (command, opts = {}) => openExecStream(client, where, command, opts, track);
   return {
     description: `ssh ${where}`,
     get ringsRetired() {
@@ -56,7 +57,8 @@ export async function openSshCopyConnection(target: SshTarget, ring: RingOptions
     get rekeys() {
       return rekeys;
     },
-    execStream: (command, opts = {}) => openExecStream(client, where, command, opts, track),
+    execStream,
+    exec: (command, opts = {}) => execCollecting(execStream, command, opts),
     close: () => closeClient(client),
   };
 }

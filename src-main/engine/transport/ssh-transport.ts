@@ -13,7 +13,7 @@ import {
   checkHostKey, fingerprintSha256, formatKnownHostsLine, listKnownKeyTypes, parseKnownHosts,
 } from './known-hosts';
 import type { HostKeyVerdict } from './known-hosts';
-import { feedStdin, holdByPausing, readFileType, wrapUntilClosed } from './transport';
+import { execCollecting, holdByPausing, readFileType, wrapUntilClosed } from './transport';
 import type { DirEntry, ExecOptions, ExecResult, ExecStream, FileStat, Transport } from './transport';
 import { findStoredPassphrase } from './stored-passphrases';
 
@@ -120,16 +120,7 @@ function createSshTransport(client: Client, where: string): Transport {
   const execStream = (command: string, opts: { signal?: AbortSignal } = {}): Promise<ExecStream> =>
     openExecStream(client, where, command, opts, (channel) => holdByPausing(channel));
 
-  const exec = async (command: string, opts: ExecOptions = {}): Promise<ExecResult> => {
-    const running = await execStream(command, opts.signal ? { signal: opts.signal } : {});
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    running.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    running.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    feedStdin(running.stdin, opts.stdin);
-    const { code, signal } = await running.done;
-    return { code, signal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
-  };
+  const exec = (command: string, opts: ExecOptions = {}): Promise<ExecResult> => execCollecting(execStream, command, opts);
 
   const stat = async (file: string): Promise<FileStat | null> => {
     const sftp = await openSftp();

@@ -135,6 +135,21 @@ export function wrapUntilClosed(inner: Writable): Writable {
   });
 }
 
+/**
+ * exec() on top of execStream(): runs the command to completion and collects its output. Each chunk
+ * is copied as it arrives: on a copy connection (ssh-copy-connection.ts) it is a view of a reused buffer.
+ */
+export async function execCollecting(execStream: Transport['execStream'], command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  const running = await execStream(command, opts.signal ? { signal: opts.signal } : {});
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  running.stdout.on('data', (chunk: Buffer) => stdout.push(Buffer.from(chunk)));
+  running.stderr.on('data', (chunk: Buffer) => stderr.push(Buffer.from(chunk)));
+  feedStdin(running.stdin, opts.stdin);
+  const { code, signal } = await running.done;
+  return { code, signal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr) };
+}
+
 /** Feeds exec's stdin option to a command's stdin stream and closes it. */
 export function feedStdin(stdin: Writable, input: ExecOptions['stdin']): void {
   // A command that exits before reading all its input makes stdin fail with EPIPE; that is its business.

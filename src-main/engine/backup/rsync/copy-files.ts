@@ -20,7 +20,7 @@ import type { ReusedFile, TransferPlan } from './transfer-plan';
 
 export interface CopyInput {
   /** for commands (checksums on the server) */
-  transport: Transport;
+  transport: Pick<Transport, 'description' | 'exec'>;
   /** for the tar streams */
   copies: CommandStreams;
   plan: TransferPlan;

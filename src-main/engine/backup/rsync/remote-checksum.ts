@@ -16,7 +16,7 @@ export interface RemoteChecksums {
 
 export const remoteChecksumCommand = 'LC_ALL=C xargs -0 -r sha256sum -z --';
 
-export async function hashRemoteFiles(transport: Transport, files: readonly RemoteEntry[], signal: AbortSignal): Promise<RemoteChecksums> {
+export async function hashRemoteFiles(transport: Pick<Transport, 'description' | 'exec'>, files: readonly RemoteEntry[], signal: AbortSignal): Promise<RemoteChecksums> {
   const byPath = new Map<string, string>();
   if (files.length === 0) return { byPath, unavailable: null };
   const result = await transport.exec(remoteChecksumCommand, {

@@ -8,7 +8,7 @@ import type { Transport } from '../../transport/transport';
 import { quoteShellArg } from './shell-quote';
 
 /** Throws unless dataDirectory/global/pg_control on the SSH host has systemId. */
-export async function checkSameSystem(transport: Transport, dataDirectory: string, systemId: string, signal: AbortSignal): Promise<void> {
+export async function checkSameSystem(transport: Pick<Transport, 'description' | 'exec'>, dataDirectory: string, systemId: string, signal: AbortSignal): Promise<void> {
   const file = `${dataDirectory.replace(/\/+$/, '')}/global/pg_control`;
   const result = await transport.exec(`head -c 8 ${quoteShellArg(file)}`, { signal });
   if (result.code !== 0 || result.stdout.length !== 8) {

@@ -42,7 +42,7 @@ export function buildListCommand(roots: readonly ListingRoot[]): string {
 }
 
 /** Runs the listing; a missing root or any error other than a vanished file fails it. */
-export async function listRemoteTree(transport: Transport, roots: readonly ListingRoot[], signal?: AbortSignal): Promise<RemoteListing> {
+export async function listRemoteTree(transport: Pick<Transport, 'description' | 'exec'>, roots: readonly ListingRoot[], signal?: AbortSignal): Promise<RemoteListing> {
   const result = await transport.exec(buildListCommand(roots), signal ? { signal } : {});
   const problems = result.stderr.toString('utf8').split('\n').filter((line) => line.trim() !== '');
   const vanished = problems.filter((line) => /No such file or directory/.test(line));

@@ -1,15 +1,14 @@
 /**
  * Backup method `rsync` (Barman's name; no rsync binary involved): the
  * concurrent backup API held on one PostgreSQL session while the data folder
- * and tablespaces come over SSH (ssh2: one connection for commands, one whose
- * reads land in a kept ring for the file streams), unchanged files reused
- * from the previous backup. Fills dataFolder only; the store is the orchestrator's.
+ * and tablespaces come over one SSH connection (ssh2, its reads landing in a
+ * kept ring: ssh-copy-connection.ts), unchanged files reused from the previous backup. Fills dataFolder only; the store is the orchestrator's.
  */
 import { EngineError } from '../../../../shared/errors';
 import { openBackupSession } from '../../postgres/backup-api';
 import type { BackupServerFacts, BackupSession, BackupStart } from '../../postgres/backup-api';
 import type { CopyConnection } from '../../transport/ssh-copy-connection';
-import type { CommandStreams, Transport } from '../../transport/transport';
+import type { CommandStreams } from '../../transport/transport';
 import type { BackupMethodInput, BackupMethodResult, BackupMethodRun } from '../backup-method';
 import { leaseSharedHasher } from '../background-hasher';
 import { copyFiles } from './copy-files';
@@ -23,7 +22,7 @@ import { listRemoteTree } from './remote-listing';
 import type { ListingRoot } from './remote-listing';
 import { checkSameSystem } from './remote-control-file';
 import { readReuseHorizon } from './reuse-horizon';
-import { openSshCopyLogin, openSshLogin } from './ssh-login';
+import { openSshCopyLogin } from './ssh-login';
 import type { SshLoginOptions } from './ssh-login';
 import { buildTarCommand, chooseWireCompression } from './tar-fetch';
 import type { WireCompression } from './tar-fetch';
@@ -36,8 +35,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
   // 1. The connections at once, and the backup starts (a checkpoint: immediate_checkpoint decides how fast)
   //    as soon as PostgreSQL answers, while SSH still logs in: an immediate checkpoint takes about as long.
   //    A failed login cancels the start (or stops the started backup).
-  //    A full backup logs in twice: the tar streams get a connection of their own (ssh-copy-connection.ts).
-  //    An incremental waits for its plan to know whether that second login pays for itself.
+  //    One SSH login serves the commands and the tar streams (a second one cost ~30 ms of both ends' CPU).
   //    An incremental links the previous backup's files meanwhile; the plan decides later which links stay.
   ctx.progress({ phase: 'connecting' });
   const reuse = input.previous ? input.reuse : 'off';
@@ -56,7 +54,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     throw error;
   });
   const { ahead } = linking;
-  const { transport, copies, session, start, compress, horizon } = connected;
+  const { transport, session, start, compress, horizon } = connected;
   let streams: PreparedStreams | null = null;
   try {
     const { facts } = session;
@@ -67,8 +65,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     clock.lap('connect and start');
 
     // 2. One listing of everything, minus what pg_basebackup leaves out, compared with the previous backup.
-    //    The tar streams (and pg_control's) start meanwhile when their connection is open, and wait for their lists.
-    //    An incremental's streams start on the command connection, and move to a copy connection if its plan sends much.
+    //    The tar streams (and pg_control's) start meanwhile on the same connection, and wait for their lists.
     //    Meanwhile (nothing is stored before both answered), the data folder over SSH must prove to be conninfo's server's.
     ctx.progress({ phase: 'listing files' });
     const answers = Promise.allSettled([
@@ -77,7 +74,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     ]);
     const tarCommand = buildTarCommand(compress);
     const streamCount = Math.max(1, input.parallelJobs) + 1;
-    streams = prepareStreams(copies ?? borrowConnection(transport), tarCommand, streamCount, ctx.signal);
+    streams = prepareStreams(borrowConnection(transport), tarCommand, streamCount, ctx.signal);
     const [sameSystem, listed] = await answers;
     if (sameSystem.status === 'rejected') throw sameSystem.reason;
     if (listed.status === 'rejected') throw listed.reason;
@@ -85,18 +82,6 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     const { kept, skipped } = excludeFromBackup(listing.entries);
     const plan = planTransfer({ entries: kept, previous: input.previous, reuse, horizon });
     ctx.log(describePlan(plan, skipped.length, reuse));
-    if (!copies) {
-      // Files compared by checksum first are not counted: they mostly turn out unchanged.
-      const bytes = sumSizes(plan.transfer);
-      const ownConnection = bytes >= copyConnectionFloorBytes;
-      ctx.log(`${formatBytes(bytes)} to send: ${ownConnection ? 'the tar streams get a connection of their own' : 'the tar streams share the command connection'}`);
-      if (ownConnection) {
-        const borrowed = streams;
-        streams = null;
-        await borrowed.close();
-        streams = prepareStreams(await connectSsh(input, openSshCopyLogin), tarCommand, streamCount, ctx.signal);
-      }
-    }
     const linkedAhead = await ahead?.settle(plan);
     clock.lap('list');
 
@@ -134,20 +119,13 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
   }
 };
 
-/**
- * Below this many bytes to send, an incremental's tar streams share the command connection:
- * a second login (~30 ms of both ends' CPU on loopback) costs more than its faster reads save.
- */
-const copyConnectionFloorBytes = 64 * 1024 * 1024;
-
-/** The command connection lent to the tar streams: closing them leaves it open. */
-function borrowConnection(transport: Transport): CommandStreams {
+/** The connection lent to the tar streams: closing them leaves it open (the backup closes it once, at its end). */
+function borrowConnection(transport: CopyConnection): CommandStreams {
   return { description: transport.description, execStream: (command, opts) => transport.execStream(command, opts), close: async () => {} };
 }
 
 interface Connected {
-  transport: Transport;
-  copies: CopyConnection | null;
+  transport: CopyConnection;
   session: BackupSession;
   start: BackupStart;
   compress: WireCompression;
@@ -156,7 +134,7 @@ interface Connected {
 }
 
 /**
- * Opens the SSH connections (the copy connection only for a full backup) and the backup session together,
+ * Opens the SSH connection (commands and tar streams alike: one login) and the backup session together,
  * starts the backup once the session is open, and meanwhile chooses the wire compression. On any failure
  * the start is cancelled (or the backup stopped), nothing stays open, and the error that explains it wins:
  * SSH's first, then PostgreSQL's.
@@ -169,11 +147,10 @@ async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInpu
     promise.catch(() => failed.abort());
     return promise;
   };
-  const ssh = cancelOnFailure(connectSsh(input, openSshLogin).then((transport) => {
+  const ssh = cancelOnFailure(connectSsh(input, openSshCopyLogin).then((transport) => {
     afterLogin();
     return transport;
   }));
-  const copies = cancelOnFailure(reuse === 'off' ? connectSsh(input, openSshCopyLogin) : Promise.resolve(null));
   const session = cancelOnFailure(openBackupSession(server.conninfo, { signal: ctx.signal, applicationName: `barkeep backup ${server.name}` }));
   const started = cancelOnFailure(session.then((opened) => {
     ctx.progress({ phase: server.immediateCheckpoint ? 'starting the backup' : 'starting the backup (waiting for a spread checkpoint)' });
@@ -183,12 +160,11 @@ async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInpu
   // When the previous backup started: files modified since then must also match by checksum.
   const previous = input.previous;
   const horizon = previous && reuse !== 'off' ? session.then((opened) => readReuseHorizon(previous.dataFolder, opened.readZoneOffset)) : Promise.resolve(null);
-  const results = await Promise.allSettled([ssh, copies, session, started, compression, horizon]);
-  const [sshResult, copiesResult, sessionResult, startResult, compressionResult, horizonResult] = results;
+  const results = await Promise.allSettled([ssh, session, started, compression, horizon]);
+  const [sshResult, sessionResult, startResult, compressionResult, horizonResult] = results;
   if (results.every((result) => result.status === 'fulfilled')) {
     return {
-      transport: (sshResult as PromiseFulfilledResult<Transport>).value,
-      copies: (copiesResult as PromiseFulfilledResult<CopyConnection | null>).value,
+      transport: (sshResult as PromiseFulfilledResult<CopyConnection>).value,
       session: (sessionResult as PromiseFulfilledResult<BackupSession>).value,
       start: (startResult as PromiseFulfilledResult<BackupStart>).value,
       compress: (compressionResult as PromiseFulfilledResult<WireCompression>).value,
@@ -196,8 +172,7 @@ async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInpu
     };
   }
   await Promise.all([
-    sshResult.status === 'fulfilled' ? (sshResult.value as Transport).close().catch(() => {}) : null,
-    copiesResult.status === 'fulfilled' ? (copiesResult.value as CopyConnection | null)?.close().catch(() => {}) : null,
+    sshResult.status === 'fulfilled' ? (sshResult.value as CopyConnection).close().catch(() => {}) : null,
     sessionResult.status === 'fulfilled' ? closeSession(sessionResult.value as BackupSession, ctx) : null,
   ]);
   // A cancel of the job wins; otherwise the first failure in that order, not the cancels it caused.
