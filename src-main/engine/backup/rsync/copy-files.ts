@@ -3,13 +3,15 @@
  * pg_backup_stop: folders and symlinks, then reuse from the previous backup
  * while the changed files travel in `parallelJobs` tar streams over the copy
  * connection (different files: the two overlap), and global/pg_control after
- * every other file the server sends. Reports bytes progress; logs files that changed or vanished.
+ * every other file the server sends. Reports bytes progress, and writes back to
+ * disk as it goes (early-writeback.ts); logs files that changed or vanished.
  */
 import { rm } from 'node:fs/promises';
 import { EngineError } from '../../../../shared/errors';
 import type { JobContext } from '../../jobs/job-queue';
 import type { CommandStreams, Transport } from '../../transport/transport';
 import type { BackupFileEntry, PreviousBackup } from '../backup-method';
+import { startEarlyWriteback } from '../early-writeback';
 import { createFolders, createSymlinks, localPathOf, reuseFiles, type ReuseOutcome } from './local-tree';
 import { hashRemoteFiles } from './remote-checksum';
 import type { RemoteEntry } from './remote-listing';
@@ -73,6 +75,11 @@ export async function copyFiles(input: CopyInput): Promise<CopyResult> {
   const streams = splitIntoStreams(toTransfer, input.parallelJobs);
   const reusing = toReuse.length > 0 && input.previous !== null && input.reuse !== 'off';
   const progress = trackProgress(ctx, sumSizes(toTransfer) + (plan.control?.size ?? 0));
+  const writeback = startEarlyWriteback(input.dataFolder);
+  const stored = (bytes: number): void => {
+    progress.add(bytes);
+    writeback.add(bytes);
+  };
   const changed: string[] = [];
   const vanished: string[] = [];
   const onFile = (file: FetchedFile): void => {
@@ -86,7 +93,7 @@ export async function copyFiles(input: CopyInput): Promise<CopyResult> {
   const fetch = async (list: readonly RemoteEntry[]): Promise<number> => {
     try {
       const result = await fetchFiles(input.copies, list, {
-        dataFolder: input.dataFolder, compress: input.compress, signal: streamsStop.signal, onBytes: progress.add, onFile,
+        dataFolder: input.dataFolder, compress: input.compress, signal: streamsStop.signal, onBytes: stored, onFile,
       });
       vanished.push(...result.vanished.map((entry) => entry.backupPath));
       return result.wireBytes;

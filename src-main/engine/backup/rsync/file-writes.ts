@@ -2,11 +2,9 @@
  * Writes many files at once without making the reader wait for each: a
  * file's bytes go out in positional writes of at most 256 KiB on libuv's
  * thread pool, one after another within a file and side by side across files,
- * then its mtime and close; the caller is held back while too many bytes wait. A large file is
- * flushed to disk every 32 MiB as it grows (fdatasync after the writes before
- * that mark), so the writeback overlaps the transfer instead of all waiting
- * for the backup's final sync. (A small file that
- * arrived whole is better stored at once: the hashing worker does that.)
+ * then its mtime and close; the caller is held back while too many bytes wait.
+ * (A small file that arrived whole is better stored at once: the hashing
+ * worker does that. Writing back to disk early is early-writeback.ts's.)
  * Owns no parsing and no hashing; the tar extractor feeds it.
  */
 import { open } from 'node:fs/promises';
@@ -19,8 +17,6 @@ import { DiskPool, writeAt } from '../disk-pool';
  * thread to come back through this thread's event loop, once per MiB.
  */
 const batchBytes = 1024 * 1024;
-/** a file's written bytes between two early flushes to disk */
-const syncEveryBytes = 32 * 1024 * 1024;
 
 export interface FileWriteTarget {
   localPath: string;
@@ -98,7 +94,6 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
     let parts: Buffer[] = [];
     let partsBytes = 0;
     let position = 0;
-    let syncedUpTo = 0;
     const flush = (): void => {
       if (partsBytes === 0) return;
       const batch = parts;
@@ -118,12 +113,6 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
       }
       // A failed write is the pool's failure already; its chunks are simply not handed back then.
       (alongside ? Promise.all([written, alongside]) : written).then(() => opts.onWritten?.(bytes, batch), () => undefined);
-      if (position - syncedUpTo >= syncEveryBytes) {
-        syncedUpTo = position;
-        const syncing = Promise.all([...writes]).then(async () => (await openOnce()).datasync());
-        syncing.catch((error: unknown) => pool.fail(error instanceof Error ? error : new Error(String(error))));
-        writes.push(syncing);
-      }
     };
     let resolveDone!: () => void;
     let rejectDone!: (error: Error) => void;
