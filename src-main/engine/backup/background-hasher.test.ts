@@ -124,7 +124,7 @@ test('stores whole files from shared views (bytes, mode, mtime) with their SHA-2
   }
 });
 
-test('hard-links on the thread: each link made shares the source inode, and each failure comes back with its code, the others still made', async () => {
+test('hard-links on the thread: each link made shares the source inode, each failure comes back with its code, the others still made; a raised stop flag ends it', async () => {
   const hasher = new BackgroundHasher();
   try {
     const source = path.join(root, 'link-source');
@@ -145,6 +145,12 @@ test('hard-links on the thread: each link made shares the source inode, and each
     for (const made of [pairs[0][1], pairs[3][1]]) assert.equal(statSync(made).ino, statSync(source).ino);
     assert.equal(existsSync(pairs[1][1]), false);
     assert.equal(readFileSync(taken, 'utf8'), 'other bytes');
+    // A raised stop flag: nothing more is linked, and the answer says how far it got (nowhere).
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(stop, 0, 1);
+    assert.deepEqual(await hasher.linkFiles([[source, path.join(root, 'link-stopped')]], stop), []);
+    assert.equal(existsSync(path.join(root, 'link-stopped')), false);
+    assert.throws(() => hasher.linkFiles([], new Int32Array(1)), /shared memory/);
     await hasher.close();
     await assert.rejects(hasher.linkFiles([[source, path.join(root, 'link-after-close')]]), /stopped/);
   } finally {

@@ -59,14 +59,16 @@ parentPort.on('message', (message) => {
     }
     parentPort.postMessage({ op: 'stored', batch: message.batch, sha256s, error });
   } else if (message.op === 'link') {
-    const failures = message.pairs.map(([source, target]) => {
+    const failures = [];
+    for (const [source, target] of message.pairs) {
+      if (message.stop && Atomics.load(message.stop, 0) !== 0) break;
       try {
         linkSync(source, target);
-        return null;
+        failures.push(null);
       } catch (failure) {
-        return failureOf(failure);
+        failures.push(failureOf(failure));
       }
-    });
+    }
     parentPort.postMessage({ op: 'linked', batch: message.batch, failures });
   } else if (message.op === 'update') {
     let hash = hashes.get(message.id);
@@ -162,14 +164,16 @@ export class BackgroundHasher {
   }
 
   /**
-   * Hard-links each source to its target on the thread, in order (the target's folder must exist);
-   * resolves with each link's failure, null for the links made.
+   * Hard-links each source to its target on the thread, in order (the target's folder must exist),
+   * until `stop` (an Int32Array over a SharedArrayBuffer) holds a non-zero first element. Resolves
+   * with each attempted link's failure, null for the links made: fewer than `pairs` when stopped.
    */
-  linkFiles(pairs: readonly (readonly [source: string, target: string])[]): Promise<(FailedSyscall | null)[]> {
+  linkFiles(pairs: readonly (readonly [source: string, target: string])[], stop?: Int32Array): Promise<(FailedSyscall | null)[]> {
     if (this.failure) return Promise.reject(this.failure);
+    if (stop && !(stop.buffer instanceof SharedArrayBuffer)) throw new TypeError('the stop flag must be shared memory');
     const batch = this.nextBatch++;
     const linked = new Promise<(FailedSyscall | null)[]>((resolve, reject) => this.links.set(batch, { resolve, reject }));
-    this.thread().postMessage({ op: 'link', batch, pairs });
+    this.thread().postMessage({ op: 'link', batch, pairs, stop });
     this.holdProcess();
     return linked;
   }

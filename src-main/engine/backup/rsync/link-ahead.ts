@@ -3,10 +3,11 @@
  * backup's files into its data folder while it waits for the server: the
  * same-system check and the listing take tens of milliseconds, and a thousand
  * links take about as long. The links are made by the hashing thread
- * (background-hasher.ts), a batch at a time, so that the main thread reads the
- * listing meanwhile. (It starts after the SSH login: linking during the
- * handshake slowed the login as much as it saved.) When the plan is known the linking stops,
- * and every link or folder the plan does not keep goes away again before
+ * (background-hasher.ts), all asked for at once and stopped by a shared flag,
+ * so that the main thread reads the listing meanwhile. (It starts after the
+ * SSH login: linking during the handshake slowed the login as much as it
+ * saved, measured again with the links on the thread.) When the plan is known
+ * the linking stops, and every link or folder the plan does not keep goes away again before
  * anything is written: no path that will be written stays linked to a file of
  * the previous backup.
  */
@@ -29,8 +30,6 @@ export interface LinkAhead {
   stop(): Promise<void>;
 }
 
-/** links per message to the thread: a stop waits for one batch at most (~1-2 ms) */
-const batchSize = 64;
 /** written at stop or always copied: never linked, even for a moment */
 const neverLinked = new Set([controlFilePath, 'backup_label', 'tablespace_map']);
 
@@ -55,37 +54,34 @@ export function startLinkingAhead(previous: PreviousBackup, dataFolder: string, 
       present.add(folder);
     }
   };
+  /** set by stop(): the thread links nothing more */
+  const stopFlag = new Int32Array(new SharedArrayBuffer(4));
   const linking = (async () => {
     // The connections start first.
     await new Promise((resolve) => setImmediate(resolve));
-    const link = async (batch: string[]): Promise<void> => {
-      const failures = await thread.linkFiles(batch.map((backupPath) => [localPathOf(previous.dataFolder, backupPath), localPathOf(dataFolder, backupPath)]));
-      // Every link made is recorded before a failure ends the linking: settle() must know it.
-      batch.forEach((backupPath, index) => {
-        if (failures[index] === null) linked.push(backupPath);
-      });
-      batch.forEach((backupPath, index) => {
-        const failure = failures[index];
-        if (failure) readLinkFailure(failure, localPathOf(dataFolder, backupPath));
-      });
-    };
-    let batch: string[] = [];
+    if (stopped) return;
+    const paths: string[] = [];
     for (const [backupPath, file] of previous.files) {
-      if (stopped) return;
       if (file.sha256 === '' || neverLinked.has(backupPath) || !isPlainRelative(backupPath)) continue;
       makeParents(backupPath);
-      batch.push(backupPath);
-      if (batch.length < batchSize) continue;
-      await link(batch);
-      batch = [];
+      paths.push(backupPath);
     }
-    if (batch.length > 0 && !stopped) await link(batch);
+    // All in one message: the thread checks the stop flag before each link, so a stop costs one link at most.
+    const failures = await thread.linkFiles(paths.map((backupPath) => [localPathOf(previous.dataFolder, backupPath), localPathOf(dataFolder, backupPath)]), stopFlag);
+    // Every link made is recorded before a failure ends the linking: settle() must know it.
+    failures.forEach((failure, index) => {
+      if (failure === null) linked.push(paths[index]!);
+    });
+    failures.forEach((failure, index) => {
+      if (failure) readLinkFailure(failure, localPathOf(dataFolder, paths[index]!));
+    });
   })().catch(() => {
     // Best effort: the regular reuse meets the same error and reports it.
   });
 
   const stop = async (): Promise<void> => {
     stopped = true;
+    Atomics.store(stopFlag, 0, 1);
     await linking;
   };
   return {
