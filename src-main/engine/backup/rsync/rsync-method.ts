@@ -2,7 +2,8 @@
  * Backup method `rsync` (Barman's name; no rsync binary involved): the
  * concurrent backup API held on one PostgreSQL session while the data folder
  * and tablespaces come over one SSH connection (ssh2, its reads landing in a
- * kept ring: ssh-copy-connection.ts), unchanged files reused from the previous backup. Fills dataFolder only; the store is the orchestrator's.
+ * kept ring: ssh-copy-connection.ts), unchanged files reused from the
+ * previous backup. Fills dataFolder only; the store is the orchestrator's.
  */
 import { EngineError } from '../../../../shared/errors';
 import { openBackupSession } from '../../postgres/backup-api';
