@@ -104,11 +104,11 @@ export function writeIncomingInfo(incoming: IncomingBackup, info: BackupInfo): v
 
 /**
  * Makes everything under `root` durable. On Linux one syncfs(2) of its volume
- * (coreutils `sync -f`, store/volume-sync.ts) writes back every dirty page with one journal commit,
- * which is far cheaper than an fsync per file (PostgreSQL 16's
- * --sync-method=syncfs does the same); since Linux 5.8 it reports writeback
- * errors. Elsewhere, or when that fails: every file and folder is fsynced (folders
- * after their contents), a few at a time.
+ * (coreutils `sync -f`, through store/volume-sync.ts) writes back every dirty
+ * page with one journal commit, which is far cheaper than an fsync per file
+ * (PostgreSQL 16's --sync-method=syncfs does the same); since Linux 5.8 it
+ * reports writeback errors. Elsewhere, or when that fails: every file and
+ * folder is fsynced (folders after their contents), a few at a time.
  */
 export async function syncTree(root: string, concurrency: number): Promise<void> {
   if (await syncVolume(root)) return;

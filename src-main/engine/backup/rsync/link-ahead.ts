@@ -7,9 +7,9 @@
  * so that the main thread reads the listing meanwhile. (It starts after the
  * SSH login: linking during the handshake slowed the login as much as it
  * saved, measured again with the links on the thread.) When the plan is known
- * the linking stops, and every link or folder the plan does not keep goes away again before
- * anything is written: no path that will be written stays linked to a file of
- * the previous backup.
+ * the linking stops, and every link or folder the plan does not keep goes
+ * away again before anything is written: no path that will be written stays
+ * linked to a file of the previous backup.
  */
 import { chmodSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import type { BackgroundHasher } from '../background-hasher';
