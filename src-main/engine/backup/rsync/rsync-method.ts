@@ -67,12 +67,9 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
 
     // 2. One listing of everything, minus what pg_basebackup leaves out, compared with the previous backup.
     //    The tar streams (and pg_control's) start meanwhile on the same connection, and wait for their lists.
-    //    Meanwhile (nothing is stored before both answered), the data folder over SSH must prove to be conninfo's server's.
+    //    The same-system check (started during the checkpoint) must have passed too: nothing is stored before both answered.
     ctx.progress({ phase: 'listing files' });
-    const answers = Promise.allSettled([
-      checkSameSystem(transport, facts.dataDirectory, facts.systemId, ctx.signal),
-      listRemoteTree(transport, listingRoots(facts), ctx.signal),
-    ]);
+    const answers = Promise.allSettled([connected.sameSystem, listRemoteTree(transport, listingRoots(facts), ctx.signal)]);
     const tarCommand = buildTarCommand(compress);
     const streamCount = Math.max(1, input.parallelJobs) + 1;
     streams = prepareStreams(borrowConnection(transport), tarCommand, streamCount, ctx.signal);
@@ -132,13 +129,16 @@ interface Connected {
   compress: WireCompression;
   /** when the previous backup started (reuse-horizon.ts); null without one to reuse from */
   horizon: Date | null;
+  /** the data folder over SSH proving to be conninfo's server's: awaited before anything is stored */
+  sameSystem: Promise<void>;
 }
 
 /**
  * Opens the SSH connection (commands and tar streams alike: one login) and the backup session together,
- * starts the backup once the session is open, and meanwhile chooses the wire compression. On any failure
- * the start is cancelled (or the backup stopped), nothing stays open, and the error that explains it wins:
- * SSH's first, then PostgreSQL's.
+ * starts the backup once the session is open, and meanwhile chooses the wire compression and starts the
+ * same-system check (returned, for the caller to await before it stores anything; another server cancels
+ * the start). On any failure the start is cancelled (or the backup stopped), nothing stays open, and the
+ * error that explains it wins: SSH's first, then PostgreSQL's, then the same-system check's.
  */
 async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInput['reuse'], afterLogin: () => void): Promise<Connected> {
   const { server, ctx } = input;
@@ -158,6 +158,12 @@ async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInpu
     return opened.start(`barkeep backup ${server.name} ${input.backupId}`, server.immediateCheckpoint, signal);
   }));
   const compression = cancelOnFailure(ssh.then((transport) => (server.networkCompression ? chooseWireCompression(transport, signal) : 'off' as const)));
+  // Checked as soon as both connections are up, while the checkpoint may still run: its command also pays
+  // for sshd's session setup (~11 ms here), which the listing would otherwise wait for.
+  const sameSystem = Promise.all([ssh, session]).then(([transport, opened]) => (
+    checkSameSystem(transport, opened.facts.dataDirectory, opened.facts.systemId, signal)));
+  // Another server cancels the start (a spread checkpoint may take minutes); otherwise awaited with the listing.
+  sameSystem.catch(() => failed.abort());
   // When the previous backup started: files modified since then must also match by checksum.
   const previous = input.previous;
   const horizon = previous && reuse !== 'off' ? session.then((opened) => readReuseHorizon(previous.dataFolder, opened.readZoneOffset)) : Promise.resolve(null);
@@ -170,17 +176,21 @@ async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInpu
       start: (startResult as PromiseFulfilledResult<BackupStart>).value,
       compress: (compressionResult as PromiseFulfilledResult<WireCompression>).value,
       horizon: (horizonResult as PromiseFulfilledResult<Date | null>).value,
+      sameSystem,
     };
   }
   await Promise.all([
     sshResult.status === 'fulfilled' ? (sshResult.value as CopyConnection).close().catch(() => {}) : null,
     sessionResult.status === 'fulfilled' ? closeSession(sessionResult.value as BackupSession, ctx) : null,
   ]);
-  // A cancel of the job wins; otherwise the first failure in that order, not the cancels it caused.
+  // A cancel of the job wins; otherwise the first failure in that order, not the cancels it caused;
+  // when all are such cancels, the same-system check caused them.
   if (ctx.signal.aborted) throw new EngineError('cancelled', `the backup of server '${server.name}' was cancelled`);
   const failure = results.find((result) => result.status === 'rejected'
-    && !(result.reason instanceof EngineError && result.reason.code === 'cancelled')) ?? results.find((result) => result.status === 'rejected');
-  throw (failure as PromiseRejectedResult).reason;
+    && !(result.reason instanceof EngineError && result.reason.code === 'cancelled'));
+  if (failure) throw (failure as PromiseRejectedResult).reason;
+  await sameSystem;
+  throw (results.find((result) => result.status === 'rejected') as PromiseRejectedResult).reason;
 }
 
 /** Ends the session, saying so when a backup it started had to be stopped (or aborted) on the way. */
