@@ -88,8 +88,7 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
       });
       return opening;
     };
-    const writes: Promise<void>[] = [];
-    /** the file's writes run one after another (disk-pool.ts's `after`), files side by side */
+    /** the file's writes run one after another (disk-pool.ts's `after`), files side by side: the last settles after all */
     let lastWrite: Promise<void> | undefined;
     let parts: Buffer[] = [];
     let partsBytes = 0;
@@ -105,7 +104,6 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
       const alongside = beside?.(batch);
       const written = pool.run(bytes, async () => writeAt(await openOnce(), batch, at), lastWrite);
       lastWrite = written;
-      writes.push(written);
       if (alongside) {
         // Its bytes stay held until it is done too: they count toward the high-water mark meanwhile.
         pool.track(bytes, alongside);
@@ -131,7 +129,7 @@ export function createWritePool(opts: WritePoolOptions = {}): WritePool {
       },
       end: () => {
         flush();
-        Promise.all(writes)
+        Promise.resolve(lastWrite)
           .then(async () => {
             const handle = await openOnce();
             await handle.utimes(target.mtime, target.mtime);
