@@ -1,7 +1,8 @@
 // A real cluster whose WAL goes into a Barkeep archive, and a Barkeep home with
-// that cluster as server `pg` (method postgres): archive_command copies each
-// segment into the server's incoming/ (atomically, as the postgres user), and
-// `barkeep archive-wal` or `backup --wait` archives it. For recovery tests.
+// that cluster as server `pg` (method postgres unless the extra options name
+// one): archive_command copies each segment into the server's incoming/
+// (atomically, as the postgres user), and `barkeep archive-wal` or `backup
+// --wait` archives it. For recovery tests.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestCluster, type TestCluster } from './pg-cluster';
@@ -28,7 +29,8 @@ export async function startArchivedCluster(prefix: string, extraServerOptions: s
   const configFile = path.join(home, 'barkeep.conf');
   writeFileSync(configFile, `[barkeep]\nbarkeep_home = ${home}\nconfiguration_files_directory = conf.d\n`);
   writeFileSync(path.join(home, 'conf.d', 'pg.conf'), [
-    '[pg]', `conninfo = ${cluster.conninfo}`, 'backup_method = postgres', 'immediate_checkpoint = on', 'minimum_redundancy = 1',
+    '[pg]', `conninfo = ${cluster.conninfo}`, 'immediate_checkpoint = on', 'minimum_redundancy = 1',
+    ...(extraServerOptions.some((line) => /^backup_method\s*=/.test(line)) ? [] : ['backup_method = postgres']),
     `incoming_wals_directory = ${incomingDir}`, ...extraServerOptions, '',
   ].join('\n'));
   return {
