@@ -8,6 +8,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { EngineError } from '../../../../shared/errors';
+import { formatBytes } from '../../check/age';
 import type { JobContext } from '../../jobs/job-queue';
 import type { CommandStreams, Transport } from '../../transport/transport';
 import type { BackupFileEntry, PreviousBackup } from '../backup-method';
@@ -67,7 +68,7 @@ export async function copyFiles(input: CopyInput): Promise<CopyResult> {
     const verified = await verifyByChecksum(input, plan.verify);
     toReuse.push(...verified.same);
     toTransfer.push(...verified.different);
-    ctx.log(`compared ${plan.verify.length} recently modified files (${formatMegabytes(sumSizes(plan.verify.map((file) => file.entry)))}) by checksum on the server in ${seconds(started)}: ${verified.same.length} unchanged`);
+    ctx.log(`compared ${plan.verify.length} recently modified files (${formatBytes(sumSizes(plan.verify.map((file) => file.entry)))}) by checksum on the server in ${seconds(started)}: ${verified.same.length} unchanged`);
   }
 
   // 3. Changed and new files in balanced streams, while the unchanged ones are linked (or copied) from the
@@ -205,10 +206,6 @@ function trackProgress(ctx: JobContext, initialTotal: number): { add(count: numb
 
 function seconds(since: number): string {
   return `${((performance.now() - since) / 1000).toFixed(2)} s`;
-}
-
-function formatMegabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 function checkCancelled(ctx: JobContext): void {

@@ -6,6 +6,7 @@
  * previous backup. Fills dataFolder only; the store is the orchestrator's.
  */
 import { EngineError } from '../../../../shared/errors';
+import { formatBytes } from '../../check/age';
 import { openBackupSession } from '../../postgres/backup-api';
 import type { BackupServerFacts, BackupSession, BackupStart } from '../../postgres/backup-api';
 import type { CopyConnection } from '../../transport/ssh-copy-connection';
@@ -270,10 +271,4 @@ function startPhaseClock(): { lap(phase: string): void; describe(): string } {
     },
     describe: () => `took ${((performance.now() - started) / 1000).toFixed(2)} s (${laps.join(', ')})`,
   };
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} kB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
 }
