@@ -76,6 +76,7 @@ test('a full backup with method postgres and --wait, accepted by pg_verifybackup
   assert.equal(first.method, 'postgres');
   assert.equal(first.reusedFiles, 0);
   assert.ok(first.sizeBytes > 150 * 1024 * 1024, `a scale 10 cluster is about 160 MB, got ${first.sizeBytes}`);
+  assert.equal(first.ownBytes, first.sizeBytes, 'a first backup owns all its bytes, and no more than its size');
   assert.match(first.beginWal ?? '', /^00000001[0-9A-F]{16}$/);
   assert.equal(first.systemId, await cluster.psql('select system_identifier from pg_control_system()'));
   assert.equal(first.dataChecksums, true);

@@ -31,7 +31,7 @@ test('the same inode number on two devices is two files', () => {
 const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-disk-usage-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-test('measures real backup folders by inode, skipping temporary ones', async () => {
+test('measures real backup folders by inode, their data folders only, skipping temporary ones', async () => {
   const paths = {
     backupDirectory: root, walsDirectory: path.join(root, 'wals'), streamingWalsDirectory: path.join(root, 'streaming'),
     incomingWalsDirectory: path.join(root, 'incoming'), errorsDirectory: path.join(root, 'errors'),
@@ -45,11 +45,17 @@ test('measures real backup folders by inode, skipping temporary ones', async () 
   linkSync(path.join(first, 'big'), path.join(second, 'big'));
   writeFileSync(path.join(second, 'changed'), Buffer.alloc(400));
   writeFileSync(path.join(incoming, 'partial'), Buffer.alloc(9999));
+  // Beside data/: not counted, so a first backup's own bytes equal its size rather than exceed it.
+  for (const backup of [first, second]) {
+    writeFileSync(path.join(backup, '..', 'backup.json'), Buffer.alloc(2000));
+    writeFileSync(path.join(backup, '..', 'backup_manifest'), Buffer.alloc(5000));
+  }
   writeFileSync(path.join(paths.walsDirectory, '0000000100000000', '000000010000000000000001'), Buffer.alloc(1234));
 
   const { backups, uniqueBytes } = await measureBackups(paths);
   assert.deepEqual([...backups.keys()], ['20260101T000000', '20260102T000000']);
   assert.equal(backups.get('20260101T000000')?.ownBytes, 300);
+  assert.equal(backups.get('20260101T000000')?.totalBytes, 100_300);
   assert.equal(backups.get('20260102T000000')?.ownBytes, 400);
   assert.equal(backups.get('20260102T000000')?.totalBytes, 100_400);
   assert.equal(uniqueBytes, 100_700);

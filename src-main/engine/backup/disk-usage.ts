@@ -1,6 +1,6 @@
 /**
  * Disk usage of a server's store, counting a hard-linked file once: every
- * backup folder is walked and files grouped by inode, so a backup's own bytes
+ * backup's data folder is walked and files grouped by inode, so a backup's own bytes
  * are the files no other backup shares, and the server's backup bytes count each
  * inode once. Plus the WAL archive's bytes and the volume's free space. Only
  * storeDiskUsage writes: the figures into each backup.json and the catalog; it
@@ -14,7 +14,7 @@ import { BackupId } from '../../../shared/domain/names';
 import type { Catalog } from '../catalog/catalog';
 import { createTurnTaker } from '../process/event-loop-turns';
 import { readBackupInfo, writeBackupInfo } from '../store/backup-info-file';
-import { backupInfoFile, baseFolder, type StorePaths } from '../store/layout';
+import { backupDataFolder, backupInfoFile, baseFolder, type StorePaths } from '../store/layout';
 
 export interface StoredFile {
   backupId: string;
@@ -88,7 +88,11 @@ export function computeBackupUsage(files: Iterable<StoredFile>): BackupsMeasurem
   return { backups, uniqueBytes };
 }
 
-/** Walks every finished or failed backup folder of the server (temporary ones are skipped). */
+/**
+ * Walks the data folder of every finished or failed backup of the server (temporary ones are skipped): the
+ * files the backup's size counts, so its own bytes never exceed it. backup.json and backup_manifest beside it
+ * (a few kB, ~200 bytes per file) are left out.
+ */
 export async function measureBackups(paths: StorePaths): Promise<BackupsMeasurement> {
   const files: StoredFile[] = [];
   let names: string[];
@@ -99,7 +103,7 @@ export async function measureBackups(paths: StorePaths): Promise<BackupsMeasurem
     throw error;
   }
   for (const name of names.filter((candidate) => BackupId.safeParse(candidate).success).sort()) {
-    await walkFiles(path.join(baseFolder(paths), name), (stats) => {
+    await walkFiles(backupDataFolder(paths, name), (stats) => {
       files.push({ backupId: name, dev: stats.dev, ino: stats.ino, size: stats.size, nlink: stats.nlink });
     });
   }

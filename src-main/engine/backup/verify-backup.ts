@@ -13,7 +13,7 @@ import type { BackupInfo } from '../../../shared/domain/backup';
 import { EngineError } from '../../../shared/errors';
 import type { ServerConfig } from '../config/load';
 import { findPostgresBinDir } from '../postgres/bin-dir';
-import { backupFolder } from '../store/layout';
+import { backupDataFolder, backupFolder } from '../store/layout';
 import { readManifestFile } from './manifest';
 
 export interface VerifyReport {
@@ -35,7 +35,7 @@ export async function verifyBackup(server: ServerConfig, backup: BackupInfo, opt
   }
   const folder = backupFolder(server, backup.backupId);
   const manifestFile = path.join(folder, 'backup_manifest');
-  const dataFolder = path.join(folder, 'data');
+  const dataFolder = backupDataFolder(server, backup.backupId);
   const ours = await verifyAgainstManifest(manifestFile, dataFolder, opts.signal);
   const pgVerifybackup = await runPgVerifybackup(manifestFile, dataFolder, opts.pgBinDir ?? server.pgBinDir);
   return {

@@ -25,6 +25,11 @@ export function backupFolder(paths: StorePaths, backupId: BackupId | string): st
   return path.join(baseFolder(paths), backupId);
 }
 
+/** The backup's copy of the data folder: what its size counts and a restore copies (backup.json and backup_manifest sit beside it). */
+export function backupDataFolder(paths: StorePaths, backupId: BackupId | string): string {
+  return path.join(backupFolder(paths, backupId), 'data');
+}
+
 export function backupInfoFile(paths: StorePaths, backupId: BackupId | string): string {
   return path.join(backupFolder(paths, backupId), 'backup.json');
 }
