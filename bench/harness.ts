@@ -21,6 +21,8 @@ export interface Contender {
   run(): Promise<void>;
   /** After every run, outside the timing: checks the result is real (e.g. the copy is complete). */
   verify?(): Promise<void>;
+  /** After every run and its check, outside the timing: what the notes explain it with (e.g. its fixed costs). */
+  measureAfter?(): Promise<void>;
 }
 
 export interface ScenarioFixture {
@@ -150,6 +152,7 @@ async function runInterleaved(fixture: ScenarioFixture, runs: number, ctx: Scena
         await contender.run();
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         await contender.verify?.();
+        await contender.measureAfter?.();
         sample.seconds.push(seconds);
         ctx.log(`run ${round}/${runs} ${contender.name}: ${seconds.toFixed(3)} s`);
       } catch (error) {

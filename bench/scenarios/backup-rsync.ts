@@ -5,7 +5,8 @@
  * zstd on the wire), and, with the default too, the incremental after a confined change and after a
  * pgbench run that touches every table. Two more lines measure the
  * transport's floor on this machine: the same tar over SSH with nothing stored,
- * through OpenSSH's client and through Barkeep's own ssh2 login. Notes say what bound each.
+ * through OpenSSH's client and through Barkeep's own ssh2 login. Notes say what bound each; after each
+ * confined incremental, its fixed steps (SSH login, first command, backup start and stop) are timed alone.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { openSshCopyLogin } from '../../src-main/engine/backup/rsync/ssh-login';
 import { loadConfig } from '../../src-main/engine/config/load';
 import type { ServerConfig } from '../../src-main/engine/config/load';
 import type { JobContext } from '../../src-main/engine/jobs/job-queue';
+import { openBackupSession } from '../../src-main/engine/postgres/backup-api';
 import { runAsClusterOwner } from '../../src-main/engine/postgres/local-cluster';
 import { startTestCluster } from '../../test/support/pg-cluster';
 import type { TestCluster } from '../../test/support/pg-cluster';
@@ -36,12 +38,15 @@ export interface BackupRsyncOptions {
 /** CPU seconds one run used: barkeep (this process, all its threads), tools it ran, sshd and its commands, postgres; and the whole machine. */
 interface CpuSample { barkeep: number; tools: number; sshd: number; postgres: number; machineBusy: number; machineIowait: number }
 interface RunRecord { wall: number; cpu: CpuSample; result: BackupMethodResult | null }
+/** Milliseconds of the server's fixed work in one backup, each step timed alone. */
+interface FixedCosts { login: number; firstCommand: number; start: number; stop: number }
 interface Setup {
   cluster: TestCluster;
   sshd: TestSshd;
   destDir: string;
   sourceBytes: number;
   records: Map<string, RunRecord[]>;
+  fixedCosts: FixedCosts[];
 }
 
 const clockTicks = 100;
@@ -86,7 +91,7 @@ async function setUp(ctx: ScenarioContext, opts: BackupRsyncOptions): Promise<Sc
   await cluster.psql('create table bench_confined_change as select generate_series(1, 10000) as id');
   await cluster.psql('checkpoint');
 
-  const setup: Setup = { cluster, sshd, destDir: path.join(workDir, 'dest'), sourceBytes: await measureBytes(cluster.dataDir), records: new Map() };
+  const setup: Setup = { cluster, sshd, destDir: path.join(workDir, 'dest'), sourceBytes: await measureBytes(cluster.dataDir), records: new Map(), fixedCosts: [] };
   ctx.log(`data folder holds ${formatMegabytes(setup.sourceBytes)}`);
   const binary = path.join(cluster.binDir, 'pg_basebackup');
   const rsync = (name: string, server: ServerConfig, jobs: number, previous: PreviousBackup | null): Contender => ({
@@ -133,7 +138,7 @@ async function setUp(ctx: ScenarioContext, opts: BackupRsyncOptions): Promise<Sc
       rsync(fullName, servers.plain, 1, null),
       rsync(fullTwoStreamsName, servers.plain, 2, null),
       rsync('rsync method, full, 2 streams, network_compression (zstd)', servers.compressed, 2, null),
-      rsync(confinedName, servers.plain, 1, beforeConfinedChange),
+      { ...rsync(confinedName, servers.plain, 1, beforeConfinedChange), measureAfter: async () => { setup.fixedCosts.push(await measureFixedCosts(servers.plain)); } },
       rsync(rewriteName, servers.plain, 1, beforeRewrite),
     ],
     reset: async () => {
@@ -183,6 +188,36 @@ async function drainOverSsh2(server: ServerConfig, command: string): Promise<num
     return bytes;
   } finally {
     await transport.close();
+  }
+}
+
+/**
+ * The steps of a backup that cost the same whatever changed, each timed alone: the SSH login and its
+ * first command (sshd's session setup), and pg_backup_start (immediate checkpoint) and pg_backup_stop.
+ */
+async function measureFixedCosts(server: ServerConfig): Promise<FixedCosts> {
+  const since = (started: number): number => performance.now() - started;
+  let started = performance.now();
+  const transport = await openSshCopyLogin(server.sshCommand!, { keyHint: 'the bench server has a key' });
+  const login = since(started);
+  let firstCommand: number;
+  try {
+    started = performance.now();
+    await transport.exec('true');
+    firstCommand = since(started);
+  } finally {
+    await transport.close();
+  }
+  const session = await openBackupSession(server.conninfo, { applicationName: 'barkeep bench' });
+  try {
+    started = performance.now();
+    await session.start('barkeep bench fixed costs', true);
+    const start = since(started);
+    started = performance.now();
+    await session.stop();
+    return { login, firstCommand, start, stop: since(started) };
+  } finally {
+    await session.close();
   }
 }
 
@@ -332,6 +367,13 @@ function describeRun(setup: Setup): string[] {
   const confined = medianWall(confinedName);
   const rewrite = medianWall(rewriteName);
   if (full && confined) notes.push(`incremental after a confined change: ${((confined / full) * 100).toFixed(0)}% of the full backup's time (target ≤ 15%)`);
+  if (full && setup.fixedCosts.length > 0) {
+    const cost = (read: (costs: FixedCosts) => number): number => median(setup.fixedCosts.map(read));
+    const floor = cost((costs) => costs.login) + cost((costs) => costs.firstCommand) + cost((costs) => costs.stop);
+    notes.push(`its fixed costs, timed alone after each run (medians): SSH login ${cost((costs) => costs.login).toFixed(0)} ms, its first command ${cost((costs) => costs.firstCommand).toFixed(0)} ms,`
+      + ` pg_backup_start ${cost((costs) => costs.start).toFixed(0)} ms (runs during the login), pg_backup_stop ${cost((costs) => costs.stop).toFixed(0)} ms:`
+      + ` ${floor.toFixed(0)} ms (${((floor / 1000 / full) * 100).toFixed(0)}% of the full) before a file is listed or copied`);
+  }
   if (full && rewrite) notes.push(`incremental after pgbench on every table: ${((rewrite / full) * 100).toFixed(0)}% of the full's time (reuse is per file: a touched segment is stored again)`);
   return notes;
 }
