@@ -1,10 +1,11 @@
 /**
  * Disk usage of a server's store, counting a hard-linked file once: every
- * backup's data folder is walked and files grouped by inode, so a backup's own bytes
- * are the files no other backup shares, and the server's backup bytes count each
- * inode once. Plus the WAL archive's bytes and the volume's free space. Only
- * storeDiskUsage writes: the figures into each backup.json and the catalog; it
- * hands its measurement on, so the day's sample after a backup walks the store once.
+ * backup's data folder is walked and files grouped by inode, so a backup's own
+ * bytes are the files no other backup shares, and the server's backup bytes
+ * count each inode once. Plus the WAL archive's bytes and the volume's free
+ * space. Only storeDiskUsage writes: the figures into each backup.json and the
+ * catalog; it hands its measurement on, so the day's sample after a backup
+ * walks the store once.
  */
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { readdir, statfs } from 'node:fs/promises';
@@ -89,9 +90,10 @@ export function computeBackupUsage(files: Iterable<StoredFile>): BackupsMeasurem
 }
 
 /**
- * Walks the data folder of every finished or failed backup of the server (temporary ones are skipped): the
- * files the backup's size counts, so its own bytes never exceed it. backup.json and backup_manifest beside it
- * (a few kB, ~200 bytes per file) are left out.
+ * Walks the data folder of every finished or failed backup of the server
+ * (temporary ones are skipped): the files its size counts, so its own bytes
+ * never exceed it. backup.json and backup_manifest beside it (a few kB, ~200
+ * bytes per file) are left out.
  */
 export async function measureBackups(paths: StorePaths): Promise<BackupsMeasurement> {
   const files: StoredFile[] = [];
