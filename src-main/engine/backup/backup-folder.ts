@@ -13,9 +13,9 @@ import { BackupInfo } from '../../../shared/domain/backup';
 import { BackupId } from '../../../shared/domain/names';
 import { EngineError } from '../../../shared/errors';
 import { fsyncFolder, writeFileAtomic } from '../store/atomic-file';
-import { syncVolume } from '../store/volume-sync';
 import { readBackupInfo, writeBackupInfo } from '../store/backup-info-file';
 import { backupFolder, baseFolder, inProgressPrefix, type StorePaths } from '../store/layout';
+import { syncVolume } from '../store/volume-sync';
 
 export interface IncomingBackup {
   backupId: string;
