@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { buildListCommand, parseListing } from './remote-listing';
+import { createLocalTransport } from '../../transport/local-transport';
+import { buildListCommand, listRemoteTree, parseListing } from './remote-listing';
 import type { ListingRoot } from './remote-listing';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'barkeep-listing-'));
@@ -51,4 +52,27 @@ test('output that is not a listing is refused', () => {
   assert.throws(() => parseListing(Buffer.from('/elsewhere\0f 1 1.0 600\0x\0\0'), roots), /unable to read the remote file listing/);
   assert.throws(() => parseListing(Buffer.from('/pgdata\0garbage\0x\0\0'), roots), /unable to read the remote file listing/);
   assert.deepEqual(parseListing(Buffer.alloc(0), roots), []);
+});
+
+test('with a head, the command prints the file\'s first bytes before the listing, or only why it could not', async () => {
+  const data = path.join(root, 'with head');
+  mkdirSync(path.join(data, 'global'), { recursive: true });
+  const control = Buffer.alloc(8192, 0);
+  control.write('\0sysid\n\0', 0, 'latin1');
+  writeFileSync(path.join(data, 'global', 'pg_control'), control);
+  writeFileSync(path.join(data, 'global', 'short'), 'abc');
+  const roots: ListingRoot[] = [{ remoteDir: data, backupPrefix: '' }];
+  const transport = createLocalTransport();
+
+  const listed = await listRemoteTree(transport, roots, { head: { path: path.join(data, 'global', 'pg_control'), bytes: 8 } });
+  assert.deepEqual(listed.head, { bytes: control.subarray(0, 8) });
+  assert.deepEqual(listed.entries.map((entry) => entry.backupPath).sort(), ['global', 'global/pg_control', 'global/short']);
+
+  const missing = await listRemoteTree(transport, roots, { head: { path: path.join(data, 'global', 'nothing'), bytes: 8 } });
+  assert.match('unreadable' in missing.head! ? missing.head.unreadable : '', /No such file or directory/);
+  assert.deepEqual(missing.entries, []);
+
+  // 3 bytes, then the listing: its fields no longer line up, and the parse refuses them.
+  await assert.rejects(listRemoteTree(transport, roots, { head: { path: path.join(data, 'global', 'short'), bytes: 8 } }), /unable to read the remote file listing/);
+  assert.equal((await listRemoteTree(transport, roots)).head, null);
 });

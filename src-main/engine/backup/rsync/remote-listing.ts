@@ -1,8 +1,9 @@
 /**
  * Lists a data folder and its tablespaces on the PostgreSQL host with ONE
  * remote `find` (path, size, mtime, mode, type, link target) and maps every
- * entry to its path inside the backup. Owns the command and the parsing of its
- * NUL-separated output; what to leave out is exclusions.ts's business.
+ * entry to its path inside the backup; the same command may first read a few
+ * bytes of one file (pg_control's system identifier). Owns the command and the
+ * parsing of its NUL-separated output; what to leave out is exclusions.ts's business.
  */
 import { EngineError } from '../../../../shared/errors';
 import type { FileType, Transport } from '../../transport/transport';
@@ -32,22 +33,38 @@ export interface RemoteListing {
   entries: RemoteEntry[];
   /** files that vanished while find walked the tree (normal on a running server) */
   vanished: string[];
+  /** the first bytes of ListingOptions.head's file, or why they could not be read (then nothing was listed) */
+  head: { bytes: Buffer } | { unreadable: string } | null;
 }
 
-/** The remote command: one find over every root, four NUL-terminated fields per entry. */
-export function buildListCommand(roots: readonly ListingRoot[]): string {
+export interface ListingOptions {
+  signal?: AbortSignal;
+  /** a file whose first `bytes` bytes the command prints before the walk: one round trip for both */
+  head?: { path: string; bytes: number };
+}
+
+/** The listing command's exit status when the head could not be read (find did not run). */
+const headUnreadableCode = 93;
+
+/** The remote command: one find over every root, four NUL-terminated fields per entry, after the head if asked. */
+export function buildListCommand(roots: readonly ListingRoot[], head?: ListingOptions['head']): string {
   const dirs = roots.map((root) => quoteShellArg(root.remoteDir)).join(' ');
   // -H: a root that is itself a symlink (a data folder on another volume) is followed; nothing below it is.
-  return `LC_ALL=C find -H ${dirs} -printf '%H\\0%y %s %T@ %m\\0%P\\0%l\\0'`;
+  const find = `LC_ALL=C find -H ${dirs} -printf '%H\\0%y %s %T@ %m\\0%P\\0%l\\0'`;
+  return head ? `head -c ${head.bytes} ${quoteShellArg(head.path)} || exit ${headUnreadableCode}; ${find}` : find;
 }
 
 /** Runs the listing; a missing root or any error other than a vanished file fails it. */
-export async function listRemoteTree(transport: Pick<Transport, 'description' | 'exec'>, roots: readonly ListingRoot[], signal?: AbortSignal): Promise<RemoteListing> {
-  const result = await transport.exec(buildListCommand(roots), signal ? { signal } : {});
+export async function listRemoteTree(transport: Pick<Transport, 'description' | 'exec'>, roots: readonly ListingRoot[], opts: ListingOptions = {}): Promise<RemoteListing> {
+  const { head } = opts;
+  const result = await transport.exec(buildListCommand(roots, head), opts.signal ? { signal: opts.signal } : {});
+  if (head && result.code === headUnreadableCode) {
+    return { entries: [], vanished: [], head: { unreadable: result.stderr.toString('utf8').trim() || `exit ${result.code}` } };
+  }
   const problems = result.stderr.toString('utf8').split('\n').filter((line) => line.trim() !== '');
   const vanished = problems.filter((line) => /No such file or directory/.test(line));
   const other = problems.filter((line) => !/No such file or directory/.test(line));
-  const entries = parseListing(result.stdout, roots);
+  const entries = parseListing(head ? result.stdout.subarray(head.bytes) : result.stdout, roots);
   const missingRoot = roots.find((root) => !entries.some((entry) => entry.remotePath === root.remoteDir));
   if (result.code !== 0 && (other.length > 0 || missingRoot)) {
     const where = missingRoot ? `folder '${missingRoot.remoteDir}'` : `folders ${roots.map((root) => `'${root.remoteDir}'`).join(', ')}`;
@@ -57,7 +74,12 @@ export async function listRemoteTree(transport: Pick<Transport, 'description' | 
       'check that the ssh user can read the data folder and its tablespaces (log in as the postgres user)',
     );
   }
-  return { entries, vanished: vanished.map((line) => line.replace(/^find: /, '').trim()) };
+  const listing = { entries, vanished: vanished.map((line) => line.replace(/^find: /, '').trim()) };
+  if (!head) return { ...listing, head: null };
+  // A file shorter than its head would have shifted the listing, which the parse refuses; its listed size says the rest.
+  const headFile = entries.find((entry) => entry.remotePath === head.path);
+  if (!headFile || headFile.size < head.bytes) return { ...listing, head: { unreadable: `it is not a file of at least ${head.bytes} bytes` } };
+  return { ...listing, head: { bytes: result.stdout.subarray(0, head.bytes) } };
 }
 
 /** Parses find's output; entries come back in find's order. */

@@ -22,7 +22,7 @@ import { prepareStreams } from './prepared-streams';
 import type { PreparedStreams } from './prepared-streams';
 import { listRemoteTree } from './remote-listing';
 import type { ListingRoot } from './remote-listing';
-import { checkSameSystem } from './remote-control-file';
+import { checkSameSystem, controlFileHead, verifySameSystem } from './remote-control-file';
 import { readReuseHorizon } from './reuse-horizon';
 import { openSshCopyLogin } from './ssh-login';
 import type { SshLoginOptions } from './ssh-login';
@@ -67,10 +67,12 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     clock.lap('connect and start');
 
     // 2. One listing of everything, minus what pg_basebackup leaves out, compared with the previous backup.
+    //    Its command first reads pg_control's system identifier: the same-system check, in the same round trip.
     //    The tar streams (and pg_control's) start meanwhile on the same connection, and wait for their lists.
-    //    The same-system check (started during the checkpoint) must have passed too: nothing is stored before both answered.
+    //    Nothing is stored before the check passed (and the early one, if a checkpoint outlasted the login).
     ctx.progress({ phase: 'listing files' });
-    const answers = Promise.allSettled([connected.sameSystem, listRemoteTree(transport, listingRoots(facts), ctx.signal)]);
+    const answers = Promise.allSettled([connected.sameSystem,
+      listRemoteTree(transport, listingRoots(facts), { signal: ctx.signal, head: controlFileHead(facts.dataDirectory) })]);
     const tarCommand = buildTarCommand(compress);
     const streamCount = Math.max(1, input.parallelJobs) + 1;
     streams = prepareStreams(borrowConnection(transport), tarCommand, streamCount, ctx.signal);
@@ -78,6 +80,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     if (sameSystem.status === 'rejected') throw sameSystem.reason;
     if (listed.status === 'rejected') throw listed.reason;
     const listing = listed.value;
+    verifySameSystem(listing.head!, { description: transport.description, dataDirectory: facts.dataDirectory, systemId: facts.systemId });
     const { kept, skipped } = excludeFromBackup(listing.entries);
     const plan = planTransfer({ entries: kept, previous: input.previous, reuse, horizon });
     ctx.log(describePlan(plan, skipped.length, reuse));
@@ -130,16 +133,17 @@ interface Connected {
   compress: WireCompression;
   /** when the previous backup started (reuse-horizon.ts); null without one to reuse from */
   horizon: Date | null;
-  /** the data folder over SSH proving to be conninfo's server's: awaited before anything is stored */
+  /** the early same-system check, made while a checkpoint outlasted the login: awaited before anything is stored */
   sameSystem: Promise<void>;
 }
 
 /**
  * Opens the SSH connection (commands and tar streams alike: one login) and the backup session together,
- * starts the backup once the session is open, and meanwhile chooses the wire compression and starts the
- * same-system check (returned, for the caller to await before it stores anything; another server cancels
- * the start). On any failure the start is cancelled (or the backup stopped), nothing stays open, and the
- * error that explains it wins: SSH's first, then PostgreSQL's, then the same-system check's.
+ * starts the backup once the session is open, and meanwhile chooses the wire compression; if the start
+ * (a checkpoint) outlasts the login, starts the same-system check too (returned, for the caller to await
+ * before it stores anything; another server cancels the start). On any failure the start is cancelled
+ * (or the backup stopped), nothing stays open, and the error that explains it wins: SSH's first, then
+ * PostgreSQL's, then the same-system check's.
  */
 async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInput['reuse'], afterLogin: () => void): Promise<Connected> {
   const { server, ctx } = input;
@@ -154,15 +158,19 @@ async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInpu
     return transport;
   }));
   const session = cancelOnFailure(openBackupSession(server.conninfo, { signal: ctx.signal, applicationName: `barkeep backup ${server.name}` }));
+  let startSettled = false;
   const started = cancelOnFailure(session.then((opened) => {
     ctx.progress({ phase: server.immediateCheckpoint ? 'starting the backup' : 'starting the backup (waiting for a spread checkpoint)' });
     return opened.start(`barkeep backup ${server.name} ${input.backupId}`, server.immediateCheckpoint, signal);
+  }).finally(() => {
+    startSettled = true;
   }));
   const compression = cancelOnFailure(ssh.then((transport) => (server.networkCompression ? chooseWireCompression(transport, signal) : 'off' as const)));
-  // Checked as soon as both connections are up, while the checkpoint may still run: its command also pays
-  // for sshd's session setup (~11 ms here), which the listing would otherwise wait for.
-  const sameSystem = Promise.all([ssh, session]).then(([transport, opened]) => (
-    checkSameSystem(transport, opened.facts.dataDirectory, opened.facts.systemId, signal)));
+  // The listing's command checks the system too, but comes after the start: while a checkpoint (minutes, if
+  // spread) still runs once both connections are up, a command of its own finds another server early.
+  // Otherwise the listing is the login's first command (sshd's session setup, ~11 ms here, is paid once).
+  const sameSystem = Promise.all([ssh, session]).then(([transport, opened]) => (startSettled ? undefined
+    : checkSameSystem(transport, opened.facts.dataDirectory, opened.facts.systemId, signal)));
   // Another server cancels the start (a spread checkpoint may take minutes); otherwise awaited with the listing.
   sameSystem.catch(() => failed.abort());
   // When the previous backup started: files modified since then must also match by checksum.
