@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { test } from 'node:test';
-import { createRingReadSocket } from './ring-read-socket';
+import { createRingReadSocket, holdReadView, releaseReadView } from './ring-read-socket';
 
 /** A loopback server that sends `total` patterned bytes in writes of varied sizes, then closes. */
 async function serve(total: number): Promise<{ port: number; expected: string; close(): void }> {
@@ -103,4 +103,54 @@ test('pause() stops the reads and resume() goes on where they stopped', async ()
   server.close();
   assert.ok(pausedOnce);
   assert.equal(hash.digest('hex'), server.expected);
+});
+
+test('a held view stays intact however much is read after it; rings are taken up again once their views are released', async () => {
+  const server = await serve(24 * 1024 * 1024);
+  const ringBytes = 1024 * 1024;
+  const reads = createRingReadSocket({ ringBytes, readBytes: 64 * 1024 });
+  const hash = createHash('sha256');
+  // About three rings' worth held at any time, released oldest first, as the write pool hands chunks back.
+  const held: Array<{ view: Buffer; copy: Buffer }> = [];
+  let heldBytes = 0;
+  let released = 0;
+  let lastReleased: Buffer | null = null;
+  const memories = new Set<ArrayBufferLike>();
+  reads.socket.on('data', (chunk: Buffer) => {
+    hash.update(chunk);
+    memories.add(chunk.buffer);
+    // Two views of one read, as a tar stream cuts a chunk where one file ends and the next begins.
+    const cut = Math.floor(chunk.length / 3);
+    for (const view of [chunk.subarray(0, cut), chunk.subarray(cut)]) {
+      if (!holdReadView(view)) continue;
+      held.push({ view, copy: Buffer.from(view) });
+      heldBytes += view.length;
+    }
+    while (heldBytes > 3 * ringBytes) {
+      const oldest = held.shift()!;
+      assert.ok(oldest.view.equals(oldest.copy), `a held view was read over after ${released} releases`);
+      releaseReadView(oldest.view);
+      lastReleased = oldest.view;
+      heldBytes -= oldest.view.length;
+      released += 1;
+    }
+  });
+  reads.socket.connect({ host: '127.0.0.1', port: server.port });
+  await new Promise((resolve) => reads.socket.once('end', resolve));
+  reads.socket.destroy();
+  server.close();
+  assert.equal(hash.digest('hex'), server.expected);
+  for (const { view, copy } of held) assert.ok(view.equals(copy), 'a view still held was read over');
+  assert.ok(released > 100, `only ${released} views were released`);
+  // 24 rings' worth went through about 4 rings held at once: rings set aside come back, not one new per lap.
+  assert.ok(memories.size >= 4 && memories.size <= 8, `${memories.size} rings for 24 MiB`);
+  for (const { view } of held) releaseReadView(view);
+  assert.throws(() => releaseReadView(lastReleased!), /released more often than it was held/);
+});
+
+test('only views of a ring are held', () => {
+  const plain = Buffer.alloc(100);
+  assert.equal(holdReadView(plain), false);
+  assert.equal(releaseReadView(plain), false);
+  assert.equal(holdReadView(Buffer.from(new SharedArrayBuffer(100))), false, 'shared memory that is no ring\'s');
 });

@@ -13,6 +13,13 @@
  * must not leave chunks buffered in a paused stream: `renew()` retires the
  * ring (its views stay valid, reads go to a new one) for the owner that finds
  * some buffered after a read (`afterRead`).
+ *
+ * Or hold it: the ring is shared memory, and a view given to holdReadView()
+ * stays intact until releaseReadView() (the tar streams' file contents go to
+ * the hashing thread and the disk that way, not copied: a copy cost the main
+ * thread ~60 ms per 180 MB). A read never lands on a held region: the ring is
+ * set aside, and taken up again once nothing of it is held and a ring's worth
+ * of reads went elsewhere.
  */
 import net from 'node:net';
 
@@ -33,31 +40,97 @@ export interface RingOptions {
   readBytes?: number;
 }
 
+/** One ring's memory and the views of it that are held, by where they start. */
+interface Ring {
+  memory: Buffer;
+  holds: Map<number, { end: number; count: number }>;
+  /** bytes the connection had read when the ring was set aside for its holds */
+  setAsideAt: number;
+}
+
+/** The ring of each view's memory: holds reach it through the view alone. */
+const ringOf = new WeakMap<ArrayBufferLike, Ring>();
+
+function newRing(ringBytes: number): Ring {
+  const ring: Ring = { memory: Buffer.from(new SharedArrayBuffer(ringBytes)), holds: new Map(), setAsideAt: 0 };
+  ringOf.set(ring.memory.buffer, ring);
+  return ring;
+}
+
+/** Keeps a view of a ring intact until releaseReadView(view); false (nothing held) when it is not a ring's: copy it then. */
+export function holdReadView(view: Uint8Array): boolean {
+  const ring = ringOf.get(view.buffer);
+  if (!ring || view.byteLength === 0) return false;
+  const end = view.byteOffset + view.byteLength;
+  const hold = ring.holds.get(view.byteOffset);
+  if (hold) {
+    hold.count += 1;
+    hold.end = Math.max(hold.end, end);
+  } else {
+    ring.holds.set(view.byteOffset, { end, count: 1 });
+  }
+  return true;
+}
+
+/** Lets go of a view holdReadView() held; false when it was not a ring's. */
+export function releaseReadView(view: Uint8Array): boolean {
+  const ring = ringOf.get(view.buffer);
+  if (!ring || view.byteLength === 0) return false;
+  const hold = ring.holds.get(view.byteOffset);
+  if (!hold) throw new Error('a view of a ring was released more often than it was held');
+  hold.count -= 1;
+  if (hold.count === 0) ring.holds.delete(view.byteOffset);
+  return true;
+}
+
+/** Whether a held view overlaps [from, to). A few hundred views at most: each is a packet's part. */
+function isHeld(ring: Ring, from: number, to: number): boolean {
+  for (const [start, hold] of ring.holds) if (start < to && hold.end > from) return true;
+  return false;
+}
+
 export function createRingReadSocket(options: RingOptions = {}): RingReadSocket {
   const readBytes = options.readBytes ?? 256 * 1024;
   const ringBytes = options.ringBytes ?? 4 * 1024 * 1024;
   if (ringBytes < 4 * readBytes) throw new RangeError(`a ring of ${ringBytes} bytes is too small for reads of ${readBytes}`);
-  let ring = Buffer.allocUnsafeSlow(ringBytes);
+  let ring = newRing(ringBytes);
   let at = 0;
+  let readTotal = 0;
+  /** rings set aside while something of them was held */
+  const setAside: Ring[] = [];
+  /** The next ring after one whose next region is held: one set aside earlier, if it is free by now, else a new one. */
+  const nextRing = (): Ring => {
+    ring.setAsideAt = readTotal;
+    setAside.push(ring);
+    const free = setAside.findIndex((candidate) => candidate.holds.size === 0 && readTotal - candidate.setAsideAt >= ringBytes - readBytes);
+    return free >= 0 ? setAside.splice(free, 1)[0]! : newRing(ringBytes);
+  };
   const owner: RingReadSocket = {
     socket: null as unknown as net.Socket,
     afterRead: null,
     renewals: 0,
     renew: () => {
-      ring = Buffer.allocUnsafeSlow(ringBytes);
+      // Retired for good: a chunk buffered in a stream keeps its view, which no later read may touch.
+      ring = newRing(ringBytes);
       at = 0;
       (owner as { renewals: number }).renewals += 1;
     },
   };
   owner.socket = new net.Socket({
     onread: {
-      // Called before every read: the next region, from the start again once the rest is too short.
+      // Called before every read: the next region, from the start again once the rest is too short,
+      // in another ring when a view held there would be read over.
       buffer: () => {
         if (at + readBytes > ringBytes) at = 0;
-        return ring.subarray(at, at + readBytes);
+        if (isHeld(ring, at, at + readBytes)) {
+          ring = nextRing();
+          at = 0;
+        }
+        return ring.memory.subarray(at, at + readBytes);
       },
       callback: (bytes: number, into: Uint8Array): boolean => {
         at += bytes;
+        readTotal += bytes;
         owner.socket.emit('data', Buffer.from(into.buffer, into.byteOffset, bytes));
         owner.afterRead?.();
         return true;

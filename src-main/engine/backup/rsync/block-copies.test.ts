@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { test } from 'node:test';
+import { createRingReadSocket, releaseReadView } from '../../transport/ring-read-socket';
 import { writeBytes } from '../disk-pool';
 import { spareWriteBlocks } from '../spare-buffers';
 import { BlockCopies } from './block-copies';
@@ -10,7 +12,7 @@ test('copies are equal to their chunks, cut at block ends, and survive the chunk
   const copies = new BlockCopies();
   const chunk = pattern(writeBytes + 1000, 1);
   const views: Buffer[] = [];
-  copies.copy(chunk, views);
+  copies.keep(chunk, views);
   const expected = Buffer.from(chunk);
   chunk.fill(0xee);
   assert.equal(views.length, 2);
@@ -21,12 +23,12 @@ test('copies are equal to their chunks, cut at block ends, and survive the chunk
 test('blocks come back once every view of them is released, and only then', () => {
   const copies = new BlockCopies();
   const held: Buffer[] = [];
-  copies.copy(pattern(writeBytes, 2), held);
+  copies.keep(pattern(writeBytes, 2), held);
   const heldCopy = Buffer.concat(held);
   // Many more copies, each released at once: they reuse one or two blocks, never the held one.
   for (let round = 0; round < 50; round++) {
     const views: Buffer[] = [];
-    copies.copy(pattern(100_000, round), views);
+    copies.keep(pattern(100_000, round), views);
     assert.deepEqual(Buffer.concat(views), pattern(100_000, round));
     copies.release(views);
   }
@@ -36,7 +38,7 @@ test('blocks come back once every view of them is released, and only then', () =
   const before = copies.blockCount;
   for (let round = 0; round < 20; round++) {
     const views: Buffer[] = [];
-    copies.copy(pattern(writeBytes, round), views);
+    copies.keep(pattern(writeBytes, round), views);
     copies.release(views);
   }
   assert.equal(copies.blockCount, before, 'released blocks are reused, not made anew');
@@ -45,7 +47,7 @@ test('blocks come back once every view of them is released, and only then', () =
 test('a later backup takes up the blocks an earlier one released, and two at once never share a held block', () => {
   const first = new BlockCopies();
   const firstViews: Buffer[] = [];
-  first.copy(pattern(4 * writeBytes, 3), firstViews);
+  first.keep(pattern(4 * writeBytes, 3), firstViews);
   const firstBlocks = new Set(firstViews.map((view) => view.buffer));
   first.release(firstViews);
   assert.ok(spareWriteBlocks.count >= 3, `${spareWriteBlocks.count} spare blocks`);
@@ -55,8 +57,8 @@ test('a later backup takes up the blocks an earlier one released, and two at onc
   const right = new BlockCopies();
   const leftViews: Buffer[] = [];
   const rightViews: Buffer[] = [];
-  left.copy(pattern(2 * writeBytes, 4), leftViews);
-  right.copy(pattern(2 * writeBytes, 5), rightViews);
+  left.keep(pattern(2 * writeBytes, 4), leftViews);
+  right.keep(pattern(2 * writeBytes, 5), rightViews);
   const reused = [...leftViews, ...rightViews].filter((view) => firstBlocks.has(view.buffer));
   assert.ok(reused.length >= 3, 'blocks of the earlier backup are used again');
   const leftBlocks = new Set(leftViews.map((view) => view.buffer));
@@ -70,7 +72,34 @@ test('a later backup takes up the blocks an earlier one released, and two at onc
 test('the process keeps at most 288 spare blocks (72 MiB)', () => {
   const copies = new BlockCopies();
   const views: Buffer[] = [];
-  copies.copy(Buffer.alloc(300 * writeBytes), views);
+  copies.keep(Buffer.alloc(300 * writeBytes), views);
   copies.release(views);
   assert.equal(spareWriteBlocks.count, 288);
+});
+
+test('a view of the connection\'s ring is kept as it is, held until released; other chunks are copied', async () => {
+  const server = net.createServer((socket) => socket.end(pattern(100_000, 9)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const reads = createRingReadSocket({ ringBytes: 1024 * 1024, readBytes: 64 * 1024 });
+  const copies = new BlockCopies();
+  const kept: Buffer[] = [];
+  const seen: { first: Buffer | null } = { first: null };
+  reads.socket.on('data', (chunk: Buffer) => {
+    seen.first ??= chunk;
+    copies.keep(chunk.subarray(0, 10), kept);
+  });
+  reads.socket.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
+  await new Promise((resolve) => reads.socket.once('end', resolve));
+  reads.socket.destroy();
+  server.close();
+  assert.ok(seen.first !== null && kept.length > 0);
+  assert.equal(kept[0]!.buffer, seen.first.buffer, 'the ring\'s own memory, not a copy');
+  assert.equal(copies.blockCount, 0, 'no block was used');
+  copies.release(kept);
+  assert.throws(() => releaseReadView(kept[0]!), /released more often/, 'release() gave the view back to its ring');
+
+  const plain: Buffer[] = [];
+  copies.keep(pattern(1000, 3), plain);
+  assert.equal(copies.blockCount, 1);
+  assert.notEqual(plain[0]!.buffer, pattern(1000, 3).buffer);
 });

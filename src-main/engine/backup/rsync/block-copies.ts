@@ -1,10 +1,13 @@
 /**
- * Copies of stream chunks in 256 KiB blocks that are reused once written, so
- * a tar stream's reader may hand over views of a buffer it reuses (the copy
- * connection's ring) and nothing of it is kept. A block goes back to the spare
- * list when every view cut from it has been released. Spare blocks are the
- * process's (spare-buffers.ts): a later backup takes up what an earlier one released.
+ * What a tar stream's reader keeps of the chunks it is handed: views of the
+ * copy connection's ring, held there (ring-read-socket.ts), or else copies in
+ * 256 KiB blocks that are reused once written, so the reader may hand over
+ * views of a buffer it reuses and nothing of it is kept. A block goes back to
+ * the spare list when every view cut from it has been released. Spare blocks
+ * are the process's (spare-buffers.ts): a later backup takes up what an
+ * earlier one released.
  */
+import { holdReadView, releaseReadView } from '../../transport/ring-read-socket';
 import { writeBytes } from '../disk-pool';
 import { spareWriteBlocks, takeWriteBlock } from '../spare-buffers';
 
@@ -16,8 +19,12 @@ export class BlockCopies {
   /** blocks this instance made or took (for tests: they are reused, not made anew) */
   private readonly used = new Set<ArrayBufferLike>();
 
-  /** Copies `chunk` into blocks and appends the views to `into`; each is held until release(). */
-  copy(chunk: Buffer, into: Buffer[]): void {
+  /** Appends `chunk` to `into` if its ring holds it, else copies of it in blocks; each is held until release(). */
+  keep(chunk: Buffer, into: Buffer[]): void {
+    if (holdReadView(chunk)) {
+      into.push(chunk);
+      return;
+    }
     for (let offset = 0; offset < chunk.length;) {
       if (this.block === null || this.filled === this.block.length) this.nextBlock();
       const block = this.block!;
@@ -30,9 +37,10 @@ export class BlockCopies {
     }
   }
 
-  /** Gives views from copy() back; their blocks are reused once none is held. */
+  /** Gives views from keep() back; their blocks (or ring regions) are reused once none is held. */
   release(views: readonly Buffer[]): void {
     for (const view of views) {
+      if (!this.held.has(view.buffer) && releaseReadView(view)) continue;
       const left = (this.held.get(view.buffer) ?? 1) - 1;
       if (left > 0) {
         this.held.set(view.buffer, left);

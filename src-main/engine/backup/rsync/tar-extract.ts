@@ -1,9 +1,10 @@
 /**
  * A streaming reader of the tar archives remote `tar -cf -` writes (ustar,
- * GNU long names, pax headers). Each regular file member's bytes are copied
- * into reused shared blocks (block-copies.ts), so each chunk may be reused
- * once consume() returns; this thread only parses and copies. The hashing
- * worker (background-hasher.ts) does the rest from the blocks: a small file
+ * GNU long names, pax headers). Each regular file member's bytes are kept as
+ * held views of the connection's ring, or copies in reused shared blocks
+ * (block-copies.ts), so each chunk may be reused once consume() returns; this
+ * thread only parses. The hashing worker (background-hasher.ts) does the rest
+ * from that shared memory: a small file
  * waits until complete, then the worker hashes and stores it whole (files
  * completed in the same turn of the event loop go in one message); a larger
  * one goes to the write pool as it arrives, so the network never waits for its
@@ -210,10 +211,10 @@ export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
         } else if (current) {
           if (current.written) {
             const copied: Buffer[] = [];
-            copies.copy(slice, copied);
+            copies.keep(slice, copied);
             for (const part of copied) current.written.writer.push(part);
           } else {
-            copies.copy(slice, current.parts);
+            copies.keep(slice, current.parts);
           }
           if (dataLeft === 0) finishFile(current);
         }
