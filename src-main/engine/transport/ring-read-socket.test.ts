@@ -154,3 +154,30 @@ test('only views of a ring are held', () => {
   assert.equal(releaseReadView(plain), false);
   assert.equal(holdReadView(Buffer.from(new SharedArrayBuffer(100))), false, 'shared memory that is no ring\'s');
 });
+
+test('the rings a closed connection leaves with nothing held are the next connection\'s', async () => {
+  const read = async (keep?: (chunk: Buffer) => void): Promise<Set<ArrayBufferLike>> => {
+    const server = await serve(6 * 1024 * 1024);
+    const reads = createRingReadSocket();
+    const memories = new Set<ArrayBufferLike>();
+    reads.socket.on('data', (chunk: Buffer) => {
+      memories.add(chunk.buffer);
+      keep?.(chunk);
+    });
+    reads.socket.connect({ host: '127.0.0.1', port: server.port });
+    await new Promise((resolve) => reads.socket.once('end', resolve));
+    reads.socket.destroy();
+    await new Promise((resolve) => reads.socket.once('close', resolve));
+    server.close();
+    return memories;
+  };
+  const held: Buffer[] = [];
+  const first = await read((chunk) => {
+    if (held.length === 0 && holdReadView(chunk)) held.push(chunk);
+  });
+  const second = await read();
+  assert.equal(first.size, 2, 'the held view set its ring aside');
+  assert.ok(!second.has(held[0]!.buffer), 'a ring with a view held was taken up');
+  assert.ok([...second].some((memory) => first.has(memory)), 'the free ring was not taken up');
+  releaseReadView(held[0]!);
+});

@@ -19,9 +19,11 @@
  * the hashing thread and the disk that way, not copied: a copy cost the main
  * thread ~60 ms per 180 MB). A read never lands on a held region: the ring is
  * set aside, and taken up again once nothing of it is held and a ring's worth
- * of reads went elsewhere.
+ * of reads went elsewhere. Rings of the default size that nothing holds when
+ * the connection closes are the next connection's (process/spare-buffers.ts).
  */
 import net from 'node:net';
+import { SpareBuffers } from '../process/spare-buffers';
 
 export interface RingReadSocket {
   socket: net.Socket;
@@ -51,8 +53,13 @@ interface Ring {
 /** The ring of each view's memory: holds reach it through the view alone. */
 const ringOf = new WeakMap<ArrayBufferLike, Ring>();
 
+const defaultRingBytes = 4 * 1024 * 1024;
+/** Rings a closed connection left: a backup holds up to ~40 MiB of them (its write pool's high-water mark, and some). */
+const spareRings = new SpareBuffers(16, 60_000);
+
 function newRing(ringBytes: number): Ring {
-  const ring: Ring = { memory: Buffer.from(new SharedArrayBuffer(ringBytes)), holds: new Map(), setAsideAt: 0 };
+  const memory = (ringBytes === defaultRingBytes ? spareRings.take() : undefined) ?? Buffer.from(new SharedArrayBuffer(ringBytes));
+  const ring: Ring = { memory, holds: new Map(), setAsideAt: 0 };
   ringOf.set(ring.memory.buffer, ring);
   return ring;
 }
@@ -91,7 +98,7 @@ function isHeld(ring: Ring, from: number, to: number): boolean {
 
 export function createRingReadSocket(options: RingOptions = {}): RingReadSocket {
   const readBytes = options.readBytes ?? 256 * 1024;
-  const ringBytes = options.ringBytes ?? 4 * 1024 * 1024;
+  const ringBytes = options.ringBytes ?? defaultRingBytes;
   if (ringBytes < 4 * readBytes) throw new RangeError(`a ring of ${ringBytes} bytes is too small for reads of ${readBytes}`);
   let ring = newRing(ringBytes);
   let at = 0;
@@ -137,5 +144,10 @@ export function createRingReadSocket(options: RingOptions = {}): RingReadSocket 
       },
     },
   } as net.SocketConstructorOpts);
+  // A ring retired by renew() is no longer here: chunks buffered in a stream may still be read from it.
+  owner.socket.once('close', () => {
+    if (ringBytes !== defaultRingBytes) return;
+    for (const spare of [...setAside.splice(0), ring]) if (spare.holds.size === 0) spareRings.give(spare.memory);
+  });
   return owner;
 }

@@ -17,11 +17,12 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../../../../shared/errors';
+import { SpareBuffers } from '../../process/spare-buffers';
 import type { BackupFileEntry, PreviousBackup } from '../backup-method';
 import { findIdenticalFile, linkToPrevious } from '../file-reuse';
 import { BackgroundHasher } from '../background-hasher';
 import { DiskPool, writeAt, writeBytes, writeFileNow, type FlowControl } from '../disk-pool';
-import { SpareBuffers, spareWriteBlocks, takeWriteBlock } from '../spare-buffers';
+import { spareWriteBlocks, takeWriteBlock } from '../spare-buffers';
 import type { TarEntry, TarSink } from './tar-reader';
 
 export type { FlowControl } from '../disk-pool';
@@ -63,7 +64,7 @@ interface ArrivingFile {
 const batchBytes = 1024 * 1024;
 /** Files from this size on are hashed by the worker, and fsynced as soon as they are written. */
 const largeFileBytes = 16 * 1024 * 1024;
-/** Batches back from the worker and the disk, kept for the next file and the next backup (spare-buffers.ts). */
+/** Batches back from the worker and the disk, kept for the next file and the next backup (process/spare-buffers.ts). */
 const spareHashBatches = new SpareBuffers(48, 60_000);
 
 export class ArrivalWriter {
