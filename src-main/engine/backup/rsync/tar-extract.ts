@@ -4,12 +4,11 @@
  * held views of the connection's ring, or copies in reused shared blocks
  * (block-copies.ts), so each chunk may be reused once consume() returns; this
  * thread only parses. The hashing worker (background-hasher.ts) does the rest
- * from that shared memory: a small file
- * waits until complete, then the worker hashes and stores it whole (files
- * completed in the same turn of the event loop go in one message); a larger
- * one goes to the write pool as it arrives, so the network never waits for its
- * writes, and the worker hashes its blocks meanwhile. Never creates folders;
- * the caller picks each path.
+ * from that shared memory: a small file waits until complete, then the worker
+ * hashes and stores it whole (files completed in the same turn of the event
+ * loop go in one message); a larger one goes to the write pool as it arrives,
+ * so the network never waits for its writes, and the worker hashes its bytes
+ * meanwhile. Never creates folders; the caller picks each path.
  */
 import { Writable } from 'node:stream';
 import type { BackgroundHasher, WholeFile } from '../background-hasher';
@@ -210,9 +209,9 @@ export function createTarExtractor(opts: TarExtractorOptions): TarExtractor {
           if (dataLeft === 0) endMeta();
         } else if (current) {
           if (current.written) {
-            const copied: Buffer[] = [];
-            copies.keep(slice, copied);
-            for (const part of copied) current.written.writer.push(part);
+            const kept: Buffer[] = [];
+            copies.keep(slice, kept);
+            for (const part of kept) current.written.writer.push(part);
           } else {
             copies.keep(slice, current.parts);
           }
