@@ -38,7 +38,10 @@ export interface RingReadSocket {
 export interface RingOptions {
   /** Default 4 MiB. */
   ringBytes?: number;
-  /** The most one read takes. Default 256 KiB: several of ssh2's 32 KiB packets. */
+  /**
+   * The most one read takes. Default 1 MiB, some thirty of ssh2's 32 KiB packets: a packet cut across two
+   * reads is joined by ssh2 in a buffer of its own, and copied again by whoever keeps it (1 in 8 at 256 KiB).
+   */
   readBytes?: number;
 }
 
@@ -97,7 +100,7 @@ function isHeld(ring: Ring, from: number, to: number): boolean {
 }
 
 export function createRingReadSocket(options: RingOptions = {}): RingReadSocket {
-  const readBytes = options.readBytes ?? 256 * 1024;
+  const readBytes = options.readBytes ?? 1024 * 1024;
   const ringBytes = options.ringBytes ?? defaultRingBytes;
   if (ringBytes < 4 * readBytes) throw new RangeError(`a ring of ${ringBytes} bytes is too small for reads of ${readBytes}`);
   let ring = newRing(ringBytes);
