@@ -2,13 +2,17 @@
  * The copy connection (reads into a kept ring) through the real sshd, with
  * sshd re-exchanging keys every 4 MB: streams of random bytes arrive intact
  * while a rekey's packets and the data before and after it pass through the
- * same ring; two commands at once, holds in the middle, and the ring kept.
+ * same ring; two commands at once, holds in the middle, and the ring kept;
+ * tar streams stored from held views of a ring far smaller than what the disk
+ * has yet to write.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fetchFiles } from '../../src-main/engine/backup/rsync/tar-fetch';
+import type { RemoteEntry } from '../../src-main/engine/backup/rsync/remote-listing';
 import { openSshCopyConnection } from '../../src-main/engine/transport/ssh-copy-connection';
 import type { CopyConnection } from '../../src-main/engine/transport/ssh-copy-connection';
 import type { CommandStreams } from '../../src-main/engine/transport/transport';
@@ -38,6 +42,11 @@ describe('ssh copy connection', () => {
     await sshd?.stop();
     await removeTempDir(folder);
   });
+
+  /** The test's files as the listing would give them, each stored under its own name in the backup. */
+  const entries = (): RemoteEntry[] => files.map((file) => ({
+    backupPath: path.basename(file.path), remotePath: file.path, type: 'file', size: file.size, mtime: new Date(0), mode: 0o644, linkTarget: null,
+  }));
 
   const open = (ring?: { ringBytes: number; readBytes: number }): Promise<CopyConnection> => {
     assert.ok(sshd);
@@ -133,6 +142,31 @@ describe('ssh copy connection', () => {
       assert.equal(createHash('sha256').update(collected.stdout).digest('hex'), files[1]!.sha256);
       assert.equal(collected.stderr.toString('utf8'), 'done\n');
       assert.deepEqual(streamed, { sha256: files[0]!.sha256, bytes: files[0]!.size });
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('tar streams store files from held views of a ring much smaller than the writes in flight: every stored file equals its source', async () => {
+    // 512 KiB of ring against a write pool that holds up to 32 MiB: the ring is set aside and taken up again all along.
+    const connection = await open({ ringBytes: 512 * 1024, readBytes: 64 * 1024 });
+    const dataFolder = path.join(folder, 'stored');
+    await mkdir(dataFolder);
+    try {
+      const two = [...entries(), ...entries()].map((entry, index) => ({ ...entry, backupPath: `${index}-${entry.backupPath}` }));
+      const fetched = new Map<string, string>();
+      // Two streams at once through the one ring, as parallel_jobs = 2 does.
+      await Promise.all([two.slice(0, 2), two.slice(2)].map((list) => fetchFiles(connection, list, {
+        dataFolder, compress: 'off', signal: new AbortController().signal, onBytes: () => {}, onFile: (file) => fetched.set(file.entry.backupPath, file.sha256),
+      })));
+      assert.equal(fetched.size, 4);
+      for (const entry of two) {
+        const source = files.find((file) => file.path === entry.remotePath)!;
+        assert.equal(fetched.get(entry.backupPath), source.sha256, `${entry.backupPath}: the hash of what arrived`);
+        const stored = await readFile(path.join(dataFolder, entry.backupPath));
+        assert.equal(createHash('sha256').update(stored).digest('hex'), source.sha256, `${entry.backupPath}: what is on disk`);
+      }
+      assert.equal(connection.ringsRetired, 0, 'no chunk stayed buffered');
     } finally {
       await connection.close();
     }
