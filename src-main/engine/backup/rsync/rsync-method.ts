@@ -58,6 +58,12 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
   const { ahead } = linking;
   const { transport, session, start, compress, horizon } = connected;
   let streams: PreparedStreams | null = null;
+  // Each connection closes as soon as the backup is done with it, and waits for its server meanwhile
+  // (sshd's goodbye, the backend's exit): SSH's while the backup stops, PostgreSQL's while the label is written.
+  let sshClosed: Promise<void> | null = null;
+  const closeSsh = (): Promise<void> => (sshClosed ??= Promise.all([transport.close().catch(() => {}), streams?.close().catch(() => {})]).then(() => {}));
+  let sessionClosed: Promise<void> | null = null;
+  const closePostgres = (): Promise<void> => (sessionClosed ??= closeSession(session, ctx));
   try {
     const { facts } = session;
     if (input.previous && reuse !== 'off' && !horizon) {
@@ -95,10 +101,12 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
       ...(linkedAhead ? { linkedAhead } : {}),
     });
     clock.lap('copy');
+    void closeSsh();
 
     // 4. The backup stops; its label (and tablespace map) become files of the backup.
     ctx.progress({ phase: 'stopping the backup' });
     const stop = await session.stop(ctx.signal);
+    void closePostgres();
     ctx.log(`backup stopped at ${stop.lsn} (WAL ${stop.walFile})`);
     const files = [...copy.files, await writeLabelFile(input.dataFolder, 'backup_label', stop.labelFile, start.time)];
     if (stop.tablespaceMap !== null) files.push(await writeLabelFile(input.dataFolder, 'tablespace_map', stop.tablespaceMap, start.time));
@@ -116,8 +124,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
   } finally {
     hashing.release();
     await ahead?.stop();
-    await closeSession(session, ctx);
-    await Promise.all([transport.close().catch(() => {}), streams?.close().catch(() => {})]);
+    await Promise.all([closePostgres(), closeSsh()]);
   }
 };
 
