@@ -1,7 +1,8 @@
 /**
  * The process's spare write blocks (process/spare-buffers.ts): shared memory
- * the rsync method copies what it keeps of its streams into, and the postgres
- * method its small files.
+ * for what the rsync method keeps of its streams but cannot hold in the
+ * connection's read ring (packets cut across reads, decompressed output), and
+ * for the postgres method's small files.
  */
 import { SpareBuffers } from '../process/spare-buffers';
 import { writeBytes } from './disk-pool';

@@ -3,7 +3,8 @@
  * remote `find` (path, size, mtime, mode, type, link target) and maps every
  * entry to its path inside the backup; the same command may first read a few
  * bytes of one file (pg_control's system identifier). Owns the command and the
- * parsing of its NUL-separated output; what to leave out is exclusions.ts's business.
+ * parsing of its NUL-separated output; what to leave out is exclusions.ts's
+ * business.
  */
 import { EngineError } from '../../../../shared/errors';
 import type { FileType, Transport } from '../../transport/transport';
