@@ -323,8 +323,8 @@ function describeRun(setup: Setup): string[] {
   const notes = [
     `source: ${formatMegabytes(setup.sourceBytes)} (du -sb, pg_wal included; backups leave its contents out); MB/s counts that size for every row`,
     'pg_basebackup: -X none -c fast (fsync on); rsync method: immediate_checkpoint, one new SSH login per run (its connection carries the commands and the tar streams; aes128-gcm), SHA-256 of every stored file,'
-      + ' then the sync the orchestrator does (syncfs); not timed: its manifest, backup.json and catalog (~30 ms). Runs share one process, as backups do in the app: the copy blocks'
-      + ' and the worker thread that hashes and stores small files serve the next run (a CLI backup starts them once). cp -a and the ssh + tar lines store nothing durably',
+      + ' then the sync the orchestrator does (syncfs); not timed: its manifest, backup.json and catalog (~30 ms). Runs share one process, as backups do in the app: the read rings, the'
+      + ' copy blocks and the worker thread that hashes and stores small files serve the next run (a CLI backup starts them once). cp -a and the ssh + tar lines store nothing durably',
     `bound by (medians per run): CPU seconds of barkeep (all its threads), tools, sshd+tar and postgres; the machine's ${cores} cores busy, other tenants included`,
   ];
   const medianWall = (name: string): number | null => (setup.records.get(name)?.length ? median(setup.records.get(name)!.map((run) => run.wall)) : null);
