@@ -12,7 +12,7 @@ import { EngineError, toErrorPayload } from '../../../shared/errors';
 import { parseSshCommand } from '../backup/rsync/ssh-command';
 import type { Catalog } from '../catalog/catalog';
 import type { ServerConfig } from '../config/load';
-import { backupFolder } from '../store/layout';
+import { backupDataFolder } from '../store/layout';
 import type { RestorePlan } from './plan';
 import { checkRestorablePath, readArchiveSettings, recoverySignalFiles, renderRecoverySettings } from './recovery-settings';
 import { renderDrillCommandLine, renderRestoreCommandLine, type CommandLineInput } from './restore-command-line';
@@ -86,7 +86,7 @@ function settingsFolder(destination: NonNullable<RestorePlanRequest['destination
 /** Barkeep's block of postgresql.auto.conf for this plan and folder, as rewriteAutoConf writes it, and the signal file. */
 function previewSettings(plan: RestorePlan, server: ServerConfig, folder: string): NonNullable<RestorePlanView['settings']> {
   const lines = renderRecoverySettings(plan.target, folder).map(([key, value]) => ({ key, value }));
-  const data = path.join(backupFolder(server, plan.backup.backupId), 'data');
+  const data = backupDataFolder(server, plan.backup.backupId);
   const read = (file: string): string => {
     try {
       return readFileSync(path.join(data, file), 'utf8');

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { EngineError } from '../../../shared/errors';
 import { openSshLogin } from '../backup/rsync/ssh-login';
 import type { JobContext } from '../jobs/job-queue';
-import { backupFolder, type StorePaths } from '../store/layout';
+import { backupDataFolder, type StorePaths } from '../store/layout';
 import type { Transport } from '../transport/transport';
 import type { RestorePlan } from './plan';
 import { checkRestorablePath, recoverySignalFiles, restoredWalFolder, rewriteAutoConf, type RecoverySettingsOptions } from './recovery-settings';
@@ -46,7 +46,7 @@ export interface RestoreRemoteOptions extends RecoverySettingsOptions {
 export async function restoreRemote(plan: RestorePlan, dest: string, options: RestoreRemoteOptions, ctx: JobContext): Promise<RestoreReport> {
   const now = options.now ?? (() => new Date());
   const startedAt = Date.now();
-  const source = path.join(backupFolder(options.store, plan.backup.backupId), 'data');
+  const source = backupDataFolder(options.store, plan.backup.backupId);
 
   // 1. local checks: the path, where each tablespace goes, the source and what it holds
   ctx.progress({ phase: 'checking', bytesDone: 0, bytesTotal: plan.bytesToCopy });

@@ -4,9 +4,9 @@
  * (ring-read-socket.ts) instead of a fresh buffer per read. It runs commands,
  * streamed or to completion (exec copies their output), and asks two things of
  * the consumers of streamed output: copy what you keep during each 'data'
- * call, and hold() rather than pause. When a chunk is left buffered in a
- * channel after a read all the same, the ring is retired (its views stay
- * valid) and reads go on in a new one.
+ * call, or hold it (holdReadView), and hold() the stream rather than pause it.
+ * When a chunk is left buffered in a channel after a read all the same, the
+ * ring is retired (its views stay valid) and reads go on in a new one.
  */
 import type { ClientChannel } from 'ssh2';
 import { execCollecting, holdByPausing } from './transport';
