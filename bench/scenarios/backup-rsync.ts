@@ -3,19 +3,21 @@
  * pgbench cluster, against pg_basebackup -Fp -X none and cp -a: full backups
  * (1 stream, parallel_jobs' default, which the targets are measured on; 2 streams; network_compression:
  * zstd on the wire), and, with the default too, the incremental after a confined change and after a
- * pgbench run that touches every table. Two more lines measure the
+ * pgbench run that touches every table. These run over the SSH connection the run before kept
+ * (ssh_connection_persist); the full and the confined incremental also run with a new login each
+ * (their own key, and nothing kept). Two more lines measure the
  * transport's floor on this machine: the same tar over SSH with nothing stored,
  * through OpenSSH's client and through Barkeep's own ssh2 login. Notes say what bound each; after each
  * confined incremental, its fixed steps (SSH login, first command, backup start and stop) are timed alone.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupMethodResult, PreviousBackup } from '../../src-main/engine/backup/backup-method';
 import { syncTree } from '../../src-main/engine/backup/backup-folder';
 import { runRsyncBackup } from '../../src-main/engine/backup/rsync/rsync-method';
 import { quoteShellArg } from '../../src-main/engine/backup/rsync/shell-quote';
-import { openSshCopyLogin } from '../../src-main/engine/backup/rsync/ssh-login';
+import { closeKeptSshLogins, openSshCopyLogin } from '../../src-main/engine/backup/rsync/ssh-login';
 import { loadConfig } from '../../src-main/engine/config/load';
 import type { ServerConfig } from '../../src-main/engine/config/load';
 import type { JobContext } from '../../src-main/engine/jobs/job-queue';
@@ -53,12 +55,14 @@ const clockTicks = 100;
 const cores = readdirSync('/sys/devices/system/cpu').filter((name) => /^cpu\d+$/.test(name)).length || 1;
 /** parallel_jobs' default: the configuration the targets are measured on */
 const fullName = 'rsync method, full, 1 stream';
+const fullNewLoginName = 'rsync method, full, 1 stream, new SSH login';
 const fullTwoStreamsName = 'rsync method, full, 2 streams';
 const transportNames = {
   openssh: 'ssh + tar, output discarded (OpenSSH client)',
   ssh2: 'ssh + tar, output discarded (ssh2, Barkeep\'s copy connection)',
 } as const;
 const confinedName = 'rsync method, incremental after a confined change';
+const confinedNewLoginName = 'rsync method, incremental after a confined change, new SSH login';
 const rewriteName = 'rsync method, incremental after pgbench on every table';
 
 export function backupRsyncScenario(opts: BackupRsyncOptions): Scenario {
@@ -72,6 +76,8 @@ async function setUp(ctx: ScenarioContext, opts: BackupRsyncOptions): Promise<Sc
   ctx.onTeardown(() => cluster.stop());
   const sshd = await startTestSshd();
   ctx.onTeardown(() => sshd.stop());
+  // Before sshd stops (cleanups run last first): the connection the last run kept.
+  ctx.onTeardown(() => closeKeptSshLogins());
   const workDir = await makeTempDir('bench-backup-rsync');
   ctx.removeAtEnd(workDir);
   const servers = await writeServers(workDir, cluster, sshd);
@@ -133,13 +139,15 @@ async function setUp(ctx: ScenarioContext, opts: BackupRsyncOptions): Promise<Sc
       {
         name: transportNames.ssh2,
         role: 'reference',
-        run: () => timeRun(setup, transportNames.ssh2, () => drainOverSsh2(servers.plain, tarCommand(cluster.dataDir))),
+        run: () => timeRun(setup, transportNames.ssh2, () => drainOverSsh2(servers.newLogin, tarCommand(cluster.dataDir))),
       },
       rsync(fullName, servers.plain, 1, null),
       rsync(fullTwoStreamsName, servers.plain, 2, null),
       rsync('rsync method, full, 2 streams, network_compression (zstd)', servers.compressed, 2, null),
-      { ...rsync(confinedName, servers.plain, 1, beforeConfinedChange), measureAfter: async () => { setup.fixedCosts.push(await measureFixedCosts(servers.plain)); } },
+      rsync(confinedName, servers.plain, 1, beforeConfinedChange),
       rsync(rewriteName, servers.plain, 1, beforeRewrite),
+      rsync(fullNewLoginName, servers.newLogin, 1, null),
+      { ...rsync(confinedNewLoginName, servers.newLogin, 1, beforeConfinedChange), measureAfter: async () => { setup.fixedCosts.push(await measureFixedCosts(servers.newLogin)); } },
     ],
     reset: async () => {
       await ctx.setAside(setup.destDir);
@@ -151,17 +159,29 @@ async function setUp(ctx: ScenarioContext, opts: BackupRsyncOptions): Promise<Sc
   };
 }
 
-async function writeServers(workDir: string, cluster: TestCluster, sshd: TestSshd): Promise<{ plain: ServerConfig; compressed: ServerConfig }> {
+/**
+ * The servers the runs back up: `bench` and `bench-zstd` share one login, so each run takes up the
+ * connection the run before kept; `bench-new-login` logs in with its own copy of the key (another
+ * login: it never takes theirs) and keeps nothing.
+ */
+async function writeServers(workDir: string, cluster: TestCluster, sshd: TestSshd): Promise<{ plain: ServerConfig; compressed: ServerConfig; newLogin: ServerConfig }> {
   const home = path.join(workDir, 'home');
   await mkdir(path.join(home, 'conf.d'), { recursive: true });
   await writeFile(path.join(home, 'barkeep.conf'), `[barkeep]\nbarkeep_home = ${home}\n`);
-  const server = (name: string, extra: string[]): string[] => [
+  const ownKey = path.join(home, 'new_login_ed25519');
+  await copyFile(sshd.privateKeyPath, ownKey);
+  await chmod(ownKey, 0o600);
+  const server = (name: string, key: string, extra: string[]): string[] => [
     `[${name}]`, `conninfo = ${cluster.conninfo}`, 'backup_method = rsync', 'reuse_backup = link', 'immediate_checkpoint = on',
-    `ssh_command = ssh -p ${sshd.port} -i ${sshd.privateKeyPath} -o UserKnownHostsFile=${sshd.knownHostsFile} postgres@${sshd.host}`, ...extra, '',
+    `ssh_command = ssh -p ${sshd.port} -i ${key} -o UserKnownHostsFile=${sshd.knownHostsFile} postgres@${sshd.host}`, ...extra, '',
   ];
-  await writeFile(path.join(home, 'conf.d', 'bench.conf'), [...server('bench', []), ...server('bench-zstd', ['network_compression = on'])].join('\n'));
+  await writeFile(path.join(home, 'conf.d', 'bench.conf'), [
+    ...server('bench', sshd.privateKeyPath, []), ...server('bench-zstd', sshd.privateKeyPath, ['network_compression = on']),
+    ...server('bench-new-login', ownKey, ['ssh_connection_persist = 0']),
+  ].join('\n'));
   const servers = loadConfig(path.join(home, 'barkeep.conf')).servers;
-  return { plain: servers.find((one) => one.name === 'bench')!, compressed: servers.find((one) => one.name === 'bench-zstd')! };
+  const named = (name: string): ServerConfig => servers.find((one) => one.name === name)!;
+  return { plain: named('bench'), compressed: named('bench-zstd'), newLogin: named('bench-new-login') };
 }
 
 /** What the rsync method's stream reads, roughly: the data folder as one tar, pg_wal left out. */
@@ -322,7 +342,8 @@ function readStatFields(stat: string): string[] {
 function describeRun(setup: Setup): string[] {
   const notes = [
     `source: ${formatMegabytes(setup.sourceBytes)} (du -sb, pg_wal included; backups leave its contents out); MB/s counts that size for every row`,
-    'pg_basebackup: -X none -c fast (fsync on); rsync method: immediate_checkpoint, one new SSH login per run (its connection carries the commands and the tar streams; aes128-gcm), SHA-256 of every stored file,'
+    'pg_basebackup: -X none -c fast (fsync on); rsync method: immediate_checkpoint, the SSH connection the run before kept (ssh_connection_persist, as for backups a minute apart in the app)'
+      + ' unless the row says "new SSH login" (its connection carries the commands and the tar streams; aes128-gcm), SHA-256 of every stored file,'
       + ' then the sync the orchestrator does (syncfs); not timed: its manifest, backup.json and catalog (~30 ms). Runs share one process, as backups do in the app: the read rings, the'
       + ' copy blocks and the worker thread that hashes and stores small files serve the next run (a CLI backup starts them once). cp -a and the ssh + tar lines store nothing durably',
     `bound by (medians per run): CPU seconds of barkeep (all its threads), tools, sshd+tar and postgres; the machine's ${cores} cores busy, other tenants included`,
@@ -346,6 +367,11 @@ function describeRun(setup: Setup): string[] {
   const walls = (name: string): number[] => (setup.records.get(name) ?? []).map((run) => run.wall);
   const paired = pairedThroughput(walls('pg_basebackup -Fp -X none'), walls(fullName));
   if (paired) notes.push(`full, paired by round (each run against pg_basebackup's run of the same round): ${formatPaired(paired, walls(fullName).length)}`);
+  const fullNewLogin = medianWall(fullNewLoginName);
+  const pairedNewLogin = pairedThroughput(walls('pg_basebackup -Fp -X none'), walls(fullNewLoginName));
+  if (fullNewLogin && reference && pairedNewLogin) {
+    notes.push(`full, new SSH login: ${(reference / fullNewLogin).toFixed(2)}× pg_basebackup's throughput; paired by round: ${formatPaired(pairedNewLogin, walls(fullNewLoginName).length)}`);
+  }
   const twoStreams = medianWall(fullTwoStreamsName);
   const pairedTwo = pairedThroughput(walls('pg_basebackup -Fp -X none'), walls(fullTwoStreamsName));
   if (twoStreams && reference && pairedTwo) {
@@ -365,14 +391,19 @@ function describeRun(setup: Setup): string[] {
     if (floor && reference) notes.push(`${name}: ${(reference / floor).toFixed(2)}× pg_basebackup's throughput, the transport alone (nothing stored, hashed or parsed)`);
   }
   const confined = medianWall(confinedName);
+  const confinedNewLogin = medianWall(confinedNewLoginName);
   const rewrite = medianWall(rewriteName);
-  if (full && confined) notes.push(`incremental after a confined change: ${((confined / full) * 100).toFixed(0)}% of the full backup's time (target ≤ 15%)`);
-  if (full && setup.fixedCosts.length > 0) {
+  if (full && confined) notes.push(`incremental after a confined change: ${((confined / full) * 100).toFixed(0)}% of the full backup's time (target ≤ 15%), both over the connection the run before kept`);
+  if (fullNewLogin && confinedNewLogin) {
+    notes.push(`incremental after a confined change, new SSH login: ${((confinedNewLogin / fullNewLogin) * 100).toFixed(0)}% of the full's time with a new login too;`
+      + ` the kept connection saves ${((confinedNewLogin - (confined ?? confinedNewLogin)) * 1000).toFixed(0)} ms of it`);
+  }
+  if (fullNewLogin && setup.fixedCosts.length > 0) {
     const cost = (read: (costs: FixedCosts) => number): number => median(setup.fixedCosts.map(read));
     const floor = cost((costs) => costs.login) + cost((costs) => costs.firstCommand) + cost((costs) => costs.stop);
     notes.push(`its fixed costs, timed alone after each run (medians): SSH login ${cost((costs) => costs.login).toFixed(0)} ms, its first command ${cost((costs) => costs.firstCommand).toFixed(0)} ms,`
       + ` pg_backup_start ${cost((costs) => costs.start).toFixed(0)} ms (runs during the login), pg_backup_stop ${cost((costs) => costs.stop).toFixed(0)} ms:`
-      + ` ${floor.toFixed(0)} ms (${((floor / 1000 / full) * 100).toFixed(0)}% of the full) before a file is listed or copied`);
+      + ` ${floor.toFixed(0)} ms (${((floor / 1000 / fullNewLogin) * 100).toFixed(0)}% of the full with a new login) before a file is listed or copied; a kept connection skips the login and sshd's session setup`);
   }
   if (full && rewrite) notes.push(`incremental after pgbench on every table: ${((rewrite / full) * 100).toFixed(0)}% of the full's time (reuse is per file: a touched segment is stored again)`);
   return notes;

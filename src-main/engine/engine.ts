@@ -34,6 +34,7 @@ import { listBackupRows, showBackupDetail } from './backup/backup-rows';
 import { selectBackup } from './backup/backup-selector';
 import { deleteBackup } from './backup/delete-backup';
 import { runBackup } from './backup/run-backup';
+import { closeKeptSshLogins } from './backup/rsync/ssh-login';
 import type { VerifyReport } from './backup/verify-backup';
 import { runVerifyJob } from './backup/verify-job';
 import { setBackupKeep } from './retention/keep';
@@ -450,6 +451,7 @@ export class Engine {
     this.listeners.clear();
     this.diskWatch.dispose();
     this.catalog.close();
+    await closeKeptSshLogins();
   }
 
   private summarise(server: ServerConfig, diskSample: DiskUsageSample | undefined): ServerSummary {

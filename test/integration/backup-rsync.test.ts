@@ -22,12 +22,12 @@ import { Engine } from '../../src-main/engine/engine';
 import { backupFolder } from '../../src-main/engine/store/layout';
 import type { JobContext, JobProgress } from '../../src-main/engine/jobs/job-queue';
 import { runAsClusterOwner } from '../../src-main/engine/postgres/local-cluster';
-import { startTestCluster } from '../support/pg-cluster';
 import type { TestCluster } from '../support/pg-cluster';
-import { startTestSshd, writeMismatchedKnownHosts } from '../support/sshd';
+import { writeMismatchedKnownHosts } from '../support/sshd';
 import type { TestSshd } from '../support/sshd';
 import { chownToPostgres, makeTempDir, removeTempDir } from '../support/temp-dir';
 import { runBarkeep } from '../support/run-cli';
+import { startClusterWithSshd } from '../support/cluster-with-sshd';
 import { FileSecretStore, secretsFolder } from '../../src-main/engine/config/secret-store';
 import { ServerName } from '../../shared/domain/names';
 
@@ -85,11 +85,7 @@ describe('backup method rsync', () => {
   };
 
   before(async () => {
-    const [startedCluster, startedSshd] = await Promise.allSettled([startTestCluster({ pgbenchScale: 10 }), startTestSshd()]);
-    if (startedCluster.status === 'fulfilled') cluster = startedCluster.value;
-    if (startedSshd.status === 'fulfilled') sshd = startedSshd.value;
-    if (startedCluster.status === 'rejected') throw startedCluster.reason;
-    if (startedSshd.status === 'rejected') throw startedSshd.reason;
+    ({ cluster, sshd } = await startClusterWithSshd({ pgbenchScale: 10 }));
     workDir = await makeTempDir('backup-rsync');
     tablespaceDir = await makeTempDir('backup-rsync-ts', { owner: 'postgres' });
     await chownToPostgres(tablespaceDir);

@@ -17,8 +17,9 @@ import { writeStoreIdentity } from '../../src-main/engine/store/identity-file';
 import { acquireArchiverLock, type ArchiverLock } from '../../src-main/engine/wal/archiver-lock';
 import { startTestCluster, type TestCluster } from '../support/pg-cluster';
 import { runBarkeep, type CliResult } from '../support/run-cli';
-import { startTestSshd, writeMismatchedKnownHosts, type TestSshd } from '../support/sshd';
+import { writeMismatchedKnownHosts, type TestSshd } from '../support/sshd';
 import { makeTempDir, registerExitCleanup, removeTempDir } from '../support/temp-dir';
+import { startClusterWithSshd } from '../support/cluster-with-sshd';
 
 describe('barkeep check', () => {
   let primary: TestCluster | undefined;
@@ -34,11 +35,7 @@ describe('barkeep check', () => {
   const check = (...args: string[]): Promise<CliResult> => runBarkeep(['-c', configFile(), 'check', ...args]);
 
   before(async () => {
-    const started = await Promise.allSettled([startTestCluster(), startTestSshd()]);
-    if (started[0].status === 'fulfilled') primary = started[0].value;
-    if (started[1].status === 'fulfilled') sshd = started[1].value;
-    for (const result of started) if (result.status === 'rejected') throw result.reason;
-    assert.ok(primary && sshd);
+    ({ cluster: primary, sshd } = await startClusterWithSshd());
 
     // The store: incoming/ belongs to postgres, whose archive_command copies into it.
     home = await makeTempDir('check', { owner: 'postgres' });

@@ -13,11 +13,11 @@ import { runAsClusterOwner } from '../../src-main/engine/postgres/local-cluster'
 import { createLocalTransport } from '../../src-main/engine/transport/local-transport';
 import { openSshTransport } from '../../src-main/engine/transport/ssh-transport';
 import type { Transport } from '../../src-main/engine/transport/transport';
-import { startTestCluster } from '../support/pg-cluster';
 import type { TestCluster } from '../support/pg-cluster';
 import { startTestSshd, writeMismatchedKnownHosts, writeUnrelatedKnownHosts } from '../support/sshd';
 import type { TestSshd } from '../support/sshd';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
+import { startClusterWithSshd } from '../support/cluster-with-sshd';
 
 describe('ssh transport and postgres connections', () => {
   let cluster: TestCluster | undefined;
@@ -26,12 +26,7 @@ describe('ssh transport and postgres connections', () => {
   let client: pg.Client | undefined;
 
   before(async () => {
-    // allSettled: when one fails, the other is still kept so after() can stop it.
-    const [startedCluster, startedSshd] = await Promise.allSettled([startTestCluster(), startTestSshd()]);
-    if (startedCluster.status === 'fulfilled') cluster = startedCluster.value;
-    if (startedSshd.status === 'fulfilled') sshd = startedSshd.value;
-    if (startedCluster.status === 'rejected') throw startedCluster.reason;
-    if (startedSshd.status === 'rejected') throw startedSshd.reason;
+    ({ cluster, sshd } = await startClusterWithSshd());
   });
 
   after(async () => {

@@ -20,9 +20,10 @@ import { readArchivedWal } from '../../src-main/engine/wal/archive-store';
 import { processIncoming } from '../../src-main/engine/wal/incoming';
 import { putWalBytes } from '../../src-main/engine/wal/put-wal';
 import { validateWalSegment } from '../../src-main/engine/wal/segment-header';
-import { startTestCluster, type TestCluster } from '../support/pg-cluster';
-import { startTestSshd, type TestSshd } from '../support/sshd';
+import { type TestCluster } from '../support/pg-cluster';
+import { type TestSshd } from '../support/sshd';
 import { chownToPostgres, makeTempDir, removeTempDir } from '../support/temp-dir';
+import { startClusterWithSshd } from '../support/cluster-with-sshd';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const walArchiveScript = path.join(repoRoot, 'bin', 'barkeep-wal-archive');
@@ -85,11 +86,7 @@ describe('archive_command through the real sshd into put-wal, then archive-wal',
   const incomingNames = (): string[] => (existsSync(server.incomingWalsDirectory) ? readdirSync(server.incomingWalsDirectory).sort() : []);
 
   before(async () => {
-    const [startedCluster, startedSshd] = await Promise.allSettled([startTestCluster(), startTestSshd()]);
-    if (startedCluster.status === 'fulfilled') cluster = startedCluster.value;
-    if (startedSshd.status === 'fulfilled') sshd = startedSshd.value;
-    if (startedCluster.status === 'rejected') throw startedCluster.reason;
-    if (startedSshd.status === 'rejected') throw startedSshd.reason;
+    ({ cluster, sshd } = await startClusterWithSshd());
 
     // A Barkeep home the ssh login user (postgres) owns, as on a real backup host.
     home = await makeTempDir('wal-intake-home', { owner: 'postgres' });

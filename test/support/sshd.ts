@@ -7,6 +7,7 @@
  */
 import { spawn, execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import path from 'node:path';
@@ -29,6 +30,8 @@ export interface TestSshd {
   knownHostsFile: string;
   /** The folder holding keys, config and known_hosts files. */
   rootDir: string;
+  /** The processes sshd serves open connections with (one per connection: its session processes are their children). */
+  connectionPids(): number[];
   stop(): Promise<void>;
 }
 
@@ -86,7 +89,9 @@ export async function startTestSshd(options: TestSshdOptions = {}): Promise<Test
     }
     const hostPublicKey = await readPublicKeyBlob(`${hostKey}.pub`);
     await writeFile(knownHostsFile, `${formatKnownHostsLine('127.0.0.1', port, hostPublicKey)}\n`);
-    return { host: '127.0.0.1', port, username: 'postgres', privateKeyPath, knownHostsFile, rootDir, stop };
+    const listener = child!.pid!;
+    const connectionPids = (): number[] => childPids(listener);
+    return { host: '127.0.0.1', port, username: 'postgres', privateKeyPath, knownHostsFile, rootDir, connectionPids, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -148,6 +153,15 @@ function spawnSshd(configFile: string): { child: ChildProcess; output: () => str
   child.unref();
   for (const stream of [child.stdout, child.stderr]) (stream as Socket | null)?.unref();
   return { child, output: () => output };
+}
+
+/** A process's children, as the kernel lists them. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {

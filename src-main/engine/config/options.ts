@@ -134,6 +134,7 @@ export const optionSchema = {
     doc: 'warn: the backup host check warns when PostgreSQL runs on the machine that keeps its backups (losing it loses both); accepted: on purpose, the store is copied elsewhere',
   }),
   slot_name: option<string | null>({ scope: 'both', parse: parseSlotName, default: null, doc: 'the replication slot the streaming archiver uses' }),
+  ssh_connection_persist: option({ scope: 'both', parse: nonNegative, default: 60, extension: true, doc: 'seconds a server\'s SSH connection stays open after an rsync backup, for the next one to skip the login (as OpenSSH\'s ControlPersist); 0 closes it at once' }),
   streaming_archiver: option({ scope: 'both', parse: parseBoolean, default: false, doc: 'stream WAL over the replication protocol' }),
   streaming_archiver_name: option({ scope: 'both', parse: parseText, default: 'barkeep_receive_wal', doc: 'application_name of the streaming archiver\'s connection' }),
   streaming_backup_name: option({ scope: 'both', parse: parseText, default: 'barkeep_streaming_backup', doc: 'application_name of a postgres-method backup\'s connection' }),

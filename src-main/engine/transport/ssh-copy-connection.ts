@@ -13,10 +13,13 @@ import { execCollecting, holdByPausing } from './transport';
 import type { Transport } from './transport';
 import { createRingReadSocket } from './ring-read-socket';
 import type { RingOptions } from './ring-read-socket';
+import type { KeepableConnection } from './kept-connections';
 import { closeClient, connectSshClient, openExecStream } from './ssh-transport';
 import type { SshTarget } from './ssh-transport';
 
-export interface CopyConnection extends Pick<Transport, 'description' | 'exec' | 'execStream' | 'close'> {
+export interface CopyConnection extends Pick<Transport, 'description' | 'exec' | 'execStream' | 'close'>, KeepableConnection {
+  /** the host key the login accepted: a kept connection serves again only while known_hosts still pins it */
+  readonly hostKey: Buffer;
   /** Rings retired because a chunk stayed buffered; for tests and logs. */
   readonly ringsRetired: number;
   /** Key re-exchanges so far (OpenSSH asks for one every 1-4 GB); for tests and logs. */
@@ -25,8 +28,12 @@ export interface CopyConnection extends Pick<Transport, 'description' | 'exec' |
 
 export async function openSshCopyConnection(target: SshTarget, ring: RingOptions = {}): Promise<CopyConnection> {
   const reads = createRingReadSocket(ring);
-  const { client, where } = await connectSshClient(target, reads.socket);
+  const { client, where, hostKey } = await connectSshClient(target, reads.socket);
   const channels = new Set<ClientChannel>();
+  let closed = false;
+  client.once('close', () => {
+    closed = true;
+  });
   let rekeys = 0;
   // The first handshake is over by now: each later one is a re-exchange.
   client.on('handshake', () => {
@@ -57,6 +64,14 @@ export async function openSshCopyConnection(target: SshTarget, ring: RingOptions
     },
     get rekeys() {
       return rekeys;
+    },
+    get closed() {
+      return closed;
+    },
+    hostKey,
+    setActive: (active) => {
+      if (active) reads.socket.ref();
+      else reads.socket.unref();
     },
     execStream,
     exec: (command, opts = {}) => execCollecting(execStream, command, opts),

@@ -47,7 +47,7 @@ export async function openSshTransport(target: SshTarget): Promise<Transport> {
  * The login of openSshTransport, as a bare ssh2 client: over `socket` when
  * given (not yet connected: it is connected here), else over node's own.
  */
-export async function connectSshClient(target: SshTarget, socket?: net.Socket): Promise<{ client: Client; where: string }> {
+export async function connectSshClient(target: SshTarget, socket?: net.Socket): Promise<{ client: Client; where: string; hostKey: Buffer }> {
   const port = target.port ?? 22;
   const where = `${target.username}@${target.host}:${port}`;
   // A passphrase not given comes from the secret store when one is kept for this login (stored-passphrases.ts).
@@ -105,7 +105,16 @@ export async function connectSshClient(target: SshTarget, socket?: net.Socket): 
   });
   // Later connection errors surface through the failing operation.
   client.on('error', () => {});
-  return { client, where };
+  // 'ready' comes only after hostVerifier accepted a key (TypeScript does not see the callback's assignment).
+  // A copy: the blob is a view of the packet as read, and a copy connection's reads reuse their memory.
+  const accepted = verdict as { keyBlob: Buffer } | null;
+  return { client, where, hostKey: Buffer.from(accepted!.keyBlob) };
+}
+
+/** Whether the host key a connection was opened with is still the one pinned for its host (known_hosts may have changed since). */
+export async function isHostKeyStillPinned(target: Pick<SshTarget, 'host' | 'port' | 'knownHostsFile'>, hostKey: Buffer): Promise<boolean> {
+  const knownHosts = parseKnownHosts(await readKnownHosts(target.knownHostsFile));
+  return checkHostKey(knownHosts, target.host, target.port ?? 22, hostKey).kind === 'match';
 }
 
 function createSshTransport(client: Client, where: string): Transport {

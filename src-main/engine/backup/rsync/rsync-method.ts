@@ -24,7 +24,7 @@ import { listRemoteTree } from './remote-listing';
 import type { ListingRoot } from './remote-listing';
 import { checkSameSystem, controlFileHead, verifySameSystem } from './remote-control-file';
 import { readReuseHorizon } from './reuse-horizon';
-import { openSshCopyLogin } from './ssh-login';
+import { keepSshCopyLogin, openSshCopyLogin } from './ssh-login';
 import type { SshLoginOptions } from './ssh-login';
 import { buildTarCommand, chooseWireCompression } from './tar-fetch';
 import type { WireCompression } from './tar-fetch';
@@ -60,8 +60,13 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
   let streams: PreparedStreams | null = null;
   // Each connection closes as soon as the backup is done with it, and waits for its server meanwhile
   // (sshd's goodbye, the backend's exit): SSH's while the backup stops, PostgreSQL's while the label is written.
+  // After a copy that went well, SSH's is kept open instead (ssh_connection_persist) for the next backup.
   let sshClosed: Promise<void> | null = null;
-  const closeSsh = (): Promise<void> => (sshClosed ??= Promise.all([transport.close().catch(() => {}), streams?.close().catch(() => {})]).then(() => {}));
+  let copied = false;
+  const closeSsh = (): Promise<void> => (sshClosed ??= copied
+    ? (streams?.close() ?? Promise.resolve()).then(() => keepSshCopyLogin(input.server.sshCommand!, transport, input.server.sshConnectionPersist * 1000))
+      .catch(() => transport.close())
+    : Promise.all([transport.close().catch(() => {}), streams?.close().catch(() => {})]).then(() => {}));
   let sessionClosed: Promise<void> | null = null;
   const closePostgres = (): Promise<void> => (sessionClosed ??= closeSession(session, ctx));
   try {
@@ -101,6 +106,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
       ...(linkedAhead ? { linkedAhead } : {}),
     });
     clock.lap('copy');
+    copied = true;
     void closeSsh();
 
     // 4. The backup stops; its label (and tablespace map) become files of the backup.
