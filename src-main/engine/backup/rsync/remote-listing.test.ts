@@ -76,3 +76,33 @@ test('with a head, the command prints the file\'s first bytes before the listing
   await assert.rejects(listRemoteTree(transport, roots, { head: { path: path.join(data, 'global', 'short'), bytes: 8 } }), /unable to read the remote file listing/);
   assert.equal((await listRemoteTree(transport, roots)).head, null);
 });
+
+test('with `after`, the command lists once it resolves (what changed meanwhile is seen), and not at all when it rejects', async () => {
+  const data = path.join(root, 'after');
+  mkdirSync(data, { recursive: true });
+  writeFileSync(path.join(data, 'early'), 'x');
+  const roots: ListingRoot[] = [{ remoteDir: data, backupPrefix: '' }];
+  const transport = createLocalTransport();
+  const settle = (): { promise: Promise<void>; resolve: () => void; reject: (reason: Error) => void } => {
+    let resolve!: () => void;
+    let reject!: (reason: Error) => void;
+    const promise = new Promise<void>((yes, no) => {
+      resolve = yes;
+      reject = no;
+    });
+    return { promise, resolve, reject };
+  };
+
+  const started = settle();
+  const listing = listRemoteTree(transport, roots, { after: started.promise });
+  // Long enough for a listing that did not wait to have walked the folder already.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  writeFileSync(path.join(data, 'late'), 'y');
+  started.resolve();
+  assert.deepEqual((await listing).entries.map((entry) => entry.backupPath).sort(), ['early', 'late']);
+
+  const failed = settle();
+  const refused = listRemoteTree(transport, roots, { after: failed.promise });
+  failed.reject(new Error('the backup did not start'));
+  await assert.rejects(refused, /the backup did not start/);
+});

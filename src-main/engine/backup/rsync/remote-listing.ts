@@ -2,12 +2,14 @@
  * Lists a data folder and its tablespaces on the PostgreSQL host with ONE
  * remote `find` (path, size, mtime, mode, type, link target) and maps every
  * entry to its path inside the backup; the same command may first read a few
- * bytes of one file (pg_control's system identifier). Owns the command and the
- * parsing of its NUL-separated output; what to leave out is exclusions.ts's
- * business.
+ * bytes of one file (pg_control's system identifier), and may wait on the host
+ * for a go (the command's session set up while the backup starts). Owns the
+ * command and the parsing of its NUL-separated output; what to leave out is
+ * exclusions.ts's business.
  */
+import { PassThrough } from 'node:stream';
 import { EngineError } from '../../../../shared/errors';
-import type { FileType, Transport } from '../../transport/transport';
+import type { ExecResult, FileType, Transport } from '../../transport/transport';
 import { quoteShellArg } from './shell-quote';
 
 export interface ListingRoot {
@@ -42,10 +44,18 @@ export interface ListingOptions {
   signal?: AbortSignal;
   /** a file whose first `bytes` bytes the command prints before the walk: one round trip for both */
   head?: { path: string; bytes: number };
+  /**
+   * The command starts at once, and lists once this resolves (it waits on the host for a line on its
+   * stdin): its channel and shell are set up meanwhile. When it rejects, nothing is listed and the
+   * listing fails with its reason.
+   */
+  after?: Promise<unknown>;
 }
 
 /** The listing command's exit status when the head could not be read (find did not run). */
 const headUnreadableCode = 93;
+/** Its exit status when no go came (ListingOptions.after rejected). */
+const noGoCode = 94;
 
 /** The remote command: one find over every root, four NUL-terminated fields per entry, after the head if asked. */
 export function buildListCommand(roots: readonly ListingRoot[], head?: ListingOptions['head']): string {
@@ -55,10 +65,25 @@ export function buildListCommand(roots: readonly ListingRoot[], head?: ListingOp
   return head ? `head -c ${head.bytes} ${quoteShellArg(head.path)} || exit ${headUnreadableCode}; ${find}` : find;
 }
 
+/** Runs `command` on the host once `after` resolves: it waits there for a line on its stdin, or exits at its end. */
+async function execAfter(transport: Pick<Transport, 'exec'>, command: string, after: Promise<unknown>, signal: { signal?: AbortSignal }): Promise<ExecResult> {
+  const go = new PassThrough();
+  let refused: { reason: unknown } | null = null;
+  after.then(() => go.end('\n'), (reason: unknown) => {
+    refused = { reason };
+    go.end();
+  });
+  const result = await transport.exec(`read -r go || exit ${noGoCode}; ${command}`, { stdin: go, ...signal });
+  if (refused) throw (refused as { reason: unknown }).reason;
+  return result;
+}
+
 /** Runs the listing; a missing root or any error other than a vanished file fails it. */
 export async function listRemoteTree(transport: Pick<Transport, 'description' | 'exec'>, roots: readonly ListingRoot[], opts: ListingOptions = {}): Promise<RemoteListing> {
-  const { head } = opts;
-  const result = await transport.exec(buildListCommand(roots, head), opts.signal ? { signal: opts.signal } : {});
+  const { head, after } = opts;
+  const command = buildListCommand(roots, head);
+  const signal = opts.signal ? { signal: opts.signal } : {};
+  const result = after ? await execAfter(transport, command, after, signal) : await transport.exec(command, signal);
   if (head && result.code === headUnreadableCode) {
     return { entries: [], vanished: [], head: { unreadable: result.stderr.toString('utf8').trim() || `exit ${result.code}` } };
   }

@@ -21,7 +21,7 @@ import { writeLabelFile } from './local-tree';
 import { prepareStreams } from './prepared-streams';
 import type { PreparedStreams } from './prepared-streams';
 import { listRemoteTree } from './remote-listing';
-import type { ListingRoot } from './remote-listing';
+import type { ListingRoot, RemoteListing } from './remote-listing';
 import { checkSameSystem, controlFileHead, verifySameSystem } from './remote-control-file';
 import { readReuseHorizon } from './reuse-horizon';
 import { keepSshCopyLogin, openSshCopyLogin } from './ssh-login';
@@ -78,12 +78,12 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     clock.lap('connect and start');
 
     // 2. One listing of everything, minus what pg_basebackup leaves out, compared with the previous backup.
-    //    Its command first reads pg_control's system identifier: the same-system check, in the same round trip.
-    //    The tar streams (and pg_control's) start meanwhile on the same connection, and wait for their lists.
-    //    Nothing is stored before the check passed (and the early one, if a checkpoint outlasted the login).
+    //    Its command (set up while the backup started) first reads pg_control's system identifier: the
+    //    same-system check, in the same round trip. The tar streams (and pg_control's) start meanwhile on
+    //    the same connection, and wait for their lists. Nothing is stored before the check passed (and the
+    //    early one, if a checkpoint outlasted the login).
     ctx.progress({ phase: 'listing files' });
-    const answers = Promise.allSettled([connected.sameSystem,
-      listRemoteTree(transport, listingRoots(facts), { signal: ctx.signal, head: controlFileHead(facts.dataDirectory) })]);
+    const answers = Promise.allSettled([connected.sameSystem, connected.listing]);
     const tarCommand = buildTarCommand(compress);
     const streamCount = Math.max(1, input.parallelJobs) + 1;
     streams = prepareStreams(borrowConnection(transport), tarCommand, streamCount, ctx.signal);
@@ -148,6 +148,8 @@ interface Connected {
   horizon: Date | null;
   /** the early same-system check, made while a checkpoint outlasted the login: awaited before anything is stored */
   sameSystem: Promise<void>;
+  /** the listing (with pg_control's head), made once the backup started */
+  listing: Promise<RemoteListing>;
 }
 
 /**
@@ -186,6 +188,12 @@ async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInpu
     : checkSameSystem(transport, opened.facts.dataDirectory, opened.facts.systemId, signal)));
   // Another server cancels the start (a spread checkpoint may take minutes); otherwise awaited with the listing.
   sameSystem.catch(() => failed.abort());
+  // The listing's command (an SSH channel and a shell) is set up as soon as both connections are, and lists
+  // once the backup started: files are compared as they are after the start's checkpoint.
+  const listing = Promise.all([ssh, session]).then(([transport, opened]) => listRemoteTree(transport, listingRoots(opened.facts),
+    { signal, head: controlFileHead(opened.facts.dataDirectory), after: started }));
+  // Awaited by the caller, or dropped with the rest on a failure here.
+  listing.catch(() => {});
   // When the previous backup started: files modified since then must also match by checksum.
   const previous = input.previous;
   const horizon = previous && reuse !== 'off' ? session.then((opened) => readReuseHorizon(previous.dataFolder, opened.readZoneOffset)) : Promise.resolve(null);
@@ -199,6 +207,7 @@ async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInpu
       compress: (compressionResult as PromiseFulfilledResult<WireCompression>).value,
       horizon: (horizonResult as PromiseFulfilledResult<Date | null>).value,
       sameSystem,
+      listing,
     };
   }
   await Promise.all([
