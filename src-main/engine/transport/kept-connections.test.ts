@@ -81,6 +81,15 @@ describe('kept connections', () => {
     assert.equal(keeper.take('a'), second);
   });
 
+  it('keeps a connection given twice once, open', async () => {
+    const keeper = new KeptConnections<ReturnType<typeof connection>>();
+    const kept = connection();
+    await keeper.keep('a', kept, 60_000);
+    await keeper.keep('a', kept, 60_000);
+    assert.equal(kept.closes, 0);
+    assert.equal(keeper.take('a'), kept);
+  });
+
   it('closes everything it keeps on closeAll, and a later idle timer touches nothing', async () => {
     const keeper = new KeptConnections<ReturnType<typeof connection>>();
     const one = connection();

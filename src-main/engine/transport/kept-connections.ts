@@ -38,10 +38,11 @@ export class KeptConnections<T extends KeepableConnection> {
     timer.unref();
     connection.setActive(false);
     this.kept.set(key, { connection, timer });
-    if (earlier) {
+    if (earlier && earlier.connection !== connection) {
       clearTimeout(earlier.timer);
       return letGo(earlier.connection);
     }
+    if (earlier) clearTimeout(earlier.timer);
     return Promise.resolve();
   }
 

@@ -5,6 +5,7 @@
  * kept ring: ssh-copy-connection.ts), unchanged files reused from the
  * previous backup. Fills dataFolder only; the store is the orchestrator's.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { EngineError } from '../../../../shared/errors';
 import { formatBytes } from '../../check/age';
 import { openBackupSession } from '../../postgres/backup-api';
@@ -29,6 +30,9 @@ import type { SshLoginOptions } from './ssh-login';
 import { buildTarCommand, chooseWireCompression } from './tar-fetch';
 import type { WireCompression } from './tar-fetch';
 import { planTransfer, sumSizes } from './transfer-plan';
+
+/** How long the unused tar streams may take to end before the connection is closed rather than kept. */
+const streamsEndMs = 5_000;
 
 export const runRsyncBackup: BackupMethodRun = async (input) => {
   const { ctx } = input;
@@ -63,9 +67,13 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
   // After a copy that went well, SSH's is kept open instead (ssh_connection_persist) for the next backup.
   let sshClosed: Promise<void> | null = null;
   let copied = false;
+  const keepSsh = async (): Promise<void> => {
+    // Kept only once the streams nobody took have ended (their tars exit on an empty list), soon.
+    const ended = await Promise.race([(streams?.close() ?? Promise.resolve()).then(() => true, () => false), delay(streamsEndMs, false, { ref: false })]);
+    await (ended ? keepSshCopyLogin(input.server.sshCommand!, transport, input.server.sshConnectionPersist * 1000) : transport.close());
+  };
   const closeSsh = (): Promise<void> => (sshClosed ??= copied
-    ? (streams?.close() ?? Promise.resolve()).then(() => keepSshCopyLogin(input.server.sshCommand!, transport, input.server.sshConnectionPersist * 1000))
-      .catch(() => transport.close())
+    ? keepSsh().catch(() => transport.close())
     : Promise.all([transport.close().catch(() => {}), streams?.close().catch(() => {})]).then(() => {}));
   let sessionClosed: Promise<void> | null = null;
   const closePostgres = (): Promise<void> => (sessionClosed ??= closeSession(session, ctx));
