@@ -2,8 +2,9 @@
  * Backup method `rsync` (Barman's name; no rsync binary involved): the
  * concurrent backup API held on one PostgreSQL session while the data folder
  * and tablespaces come over one SSH connection (ssh2, its reads landing in a
- * kept ring: ssh-copy-connection.ts), unchanged files reused from the
- * previous backup. Fills dataFolder only; the store is the orchestrator's.
+ * kept ring: ssh-copy-connection.ts; kept open afterwards for the next backup,
+ * ssh_connection_persist), unchanged files reused from the previous backup.
+ * Fills dataFolder only; the store is the orchestrator's.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { EngineError } from '../../../../shared/errors';
@@ -68,7 +69,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
   let sshClosed: Promise<void> | null = null;
   let copied = false;
   const keepSsh = async (): Promise<void> => {
-    // Kept only once the streams nobody took have ended (their tars exit on an empty list), soon.
+    // Kept only once the tar streams nobody took have ended (an empty list ends them at once); closed if they linger.
     const ended = await Promise.race([(streams?.close() ?? Promise.resolve()).then(() => true, () => false), delay(streamsEndMs, false, { ref: false })]);
     await (ended ? keepSshCopyLogin(input.server.sshCommand!, transport, input.server.sshConnectionPersist * 1000) : transport.close());
   };
@@ -189,9 +190,9 @@ async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInpu
     startSettled = true;
   }));
   const compression = cancelOnFailure(ssh.then((transport) => (server.networkCompression ? chooseWireCompression(transport, signal) : 'off' as const)));
-  // The listing's command checks the system too, but comes after the start: while a checkpoint (minutes, if
+  // The listing's command checks the system too, but lists after the start: while a checkpoint (minutes, if
   // spread) still runs once both connections are up, a command of its own finds another server early.
-  // Otherwise the listing is the login's first command (sshd's session setup, ~11 ms here, is paid once).
+  // After a new login the start is usually over by then (no extra command); a kept connection is up at once.
   const sameSystem = Promise.all([ssh, session]).then(([transport, opened]) => (startSettled ? undefined
     : checkSameSystem(transport, opened.facts.dataDirectory, opened.facts.systemId, signal)));
   // Another server cancels the start (a spread checkpoint may take minutes); otherwise awaited with the listing.
