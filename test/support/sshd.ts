@@ -5,13 +5,14 @@
  *   const sshd = await startTestSshd();
  *   after(() => sshd.stop());   // idempotent; also runs at process exit
  */
-import { spawn, execFile } from 'node:child_process';
+import { spawn, spawnSync, execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { quoteShellArg } from '../../src-main/engine/backup/rsync/shell-quote';
 import { formatKnownHostsLine } from '../../src-main/engine/transport/known-hosts';
 import { freePort, waitForPort } from './free-port';
 import { makeTempDir, registerExitCleanup, removeTempDir } from './temp-dir';
@@ -38,6 +39,19 @@ export interface TestSshd {
 export interface TestSshdOptions {
   /** sshd's RekeyLimit, e.g. '4M': a key re-exchange after that much data each way. */
   rekeyLimit?: string;
+  /**
+   * sshd runs in a mount namespace of its own where each source folder is mounted over its target:
+   * its sessions see another tree there (another cluster's data folder at this one's path), the rest
+   * of the machine does not. Needs `unshare` and the right to mount (mountNamespaceRefusal() says).
+   */
+  bindMounts?: { source: string; target: string }[];
+}
+
+/** Why sshd cannot run in a mount namespace of its own here (bindMounts), or null when it can. */
+export function mountNamespaceRefusal(): string | null {
+  const tried = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind / /mnt'], { encoding: 'utf8' });
+  if (tried.error) return `unshare could not run: ${tried.error.message}`;
+  return tried.status === 0 ? null : `a mount namespace is refused here: ${tried.stderr.trim() || `exit ${tried.status}`}`;
 }
 
 /** Starts sshd and waits until its port accepts connections. */
@@ -74,7 +88,7 @@ export async function startTestSshd(options: TestSshdOptions = {}): Promise<Test
       port = await freePort();
       await writeFile(configFile, renderConfig({ port, hostKey, authorizedKeys, pidFile: path.join(rootDir, 'sshd.pid'), rekeyLimit: options.rekeyLimit }));
       await run(sshdBinary, ['-t', '-f', configFile]);
-      const started = spawnSshd(configFile);
+      const started = spawnSshd(configFile, options.bindMounts ?? []);
       child = started.child;
       try {
         await waitForPort('127.0.0.1', port, 10_000, () => started.child.exitCode !== null || started.child.signalCode !== null);
@@ -140,8 +154,13 @@ function renderConfig(cfg: { port: number; hostKey: string; authorizedKeys: stri
   ].join('\n');
 }
 
-function spawnSshd(configFile: string): { child: ChildProcess; output: () => string } {
-  const child = spawn(sshdBinary, ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnSshd(configFile: string, bindMounts: readonly { source: string; target: string }[]): { child: ChildProcess; output: () => string } {
+  const sshd = [sshdBinary, '-D', '-e', '-f', configFile];
+  // unshare and sh exec into sshd: the child's pid stays sshd's.
+  const mounts = bindMounts.map(({ source, target }) => `mount --bind ${quoteShellArg(source)} ${quoteShellArg(target)} && `).join('');
+  const [command, ...args] = bindMounts.length === 0 ? sshd
+    : ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${mounts}exec ${sshd.map(quoteShellArg).join(' ')}`];
+  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-8192);
