@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EngineError } from '../../shared/errors';
@@ -401,6 +401,32 @@ describe('backup method rsync', () => {
     for (const text of [refused.stdout, refused.stderr, checkedLocked.stdout, checkedUnlocked.stdout, taken.stdout, taken.stderr]) assert.ok(!text.includes(keyPassphrase));
     for (const name of readdirSync(path.join(workDir, 'home', 'conf.d'))) {
       assert.ok(!readFileSync(path.join(workDir, 'home', 'conf.d', name), 'utf8').includes(keyPassphrase));
+    }
+  });
+
+  it('parallel_jobs beyond what one SSH connection carries: fewer tar streams, said so, and checksums compared beside them', async () => {
+    assert.ok(cluster);
+    // Same size and mtime as in the full, but modified after it started: the incremental compares it by checksum
+    // on the server while its tar streams are open (an mtime an hour ahead does that without waiting).
+    const versionFile = path.join(cluster.dataDir, 'PG_VERSION');
+    const { atime, mtime } = statSync(versionFile);
+    const ahead = new Date((Math.floor(Date.now() / 1000) + 3600) * 1000);
+    utimesSync(versionFile, ahead, ahead);
+    try {
+      const full = recordContext();
+      const fullFolder = newDataFolder('many-streams-full');
+      const fullResult = await runRsyncBackup({ server: server('pg'), backupId: '20250104T000000', dataFolder: fullFolder, previous: null, reuse: 'link', parallelJobs: 12, ctx: full.ctx });
+      assert.ok(full.logs.some((line) => /parallel_jobs 12: 6 tar streams/.test(line)), full.logs.join('\n'));
+      const incremental = recordContext();
+      const result = await runRsyncBackup({
+        server: server('pg'), backupId: '20250104T000001', dataFolder: newDataFolder('many-streams-incremental'),
+        previous: toPrevious('20250104T000000', fullFolder, fullResult), reuse: 'link', parallelJobs: 12, ctx: incremental.ctx,
+      });
+      assert.ok(incremental.logs.some((line) => /compared \d+ recently modified files .* by checksum on the server .*: [1-9]\d* unchanged/.test(line)), incremental.logs.join('\n'));
+      assert.equal(result.files.find((file) => file.path === 'PG_VERSION')?.reused, true);
+      assert.ok(result.files.some((file) => file.path === 'global/pg_control' && !file.reused));
+    } finally {
+      utimesSync(versionFile, atime, mtime);
     }
   });
 });

@@ -16,14 +16,15 @@
  * channel, which on a high-latency link caps each stream at window / round trip.
  */
 import { EngineError } from '../../../shared/errors';
+import { sshdMaxSessions } from '../transport/ssh-sessions';
 import type { Transport } from '../transport/transport';
 import { quoteShellWord, remoteExtractCommand, runRemote } from './remote-dest';
 import { packEntries, packPlannedWal, streamIntoRemote } from './remote-tar';
 import { splitByBytes, type RestoreFile, type RestoreRoot } from './restore-file-list';
 import type { TablespaceRelocation } from './tablespaces';
 
-/** sshd's MaxSessions defaults to 10 channels per connection: stay under it. */
-export const maxParallelStreams = 8;
+/** Under sshd's MaxSessions, with room for the commands around the copy. */
+export const maxParallelStreams = sshdMaxSessions - 2;
 
 export interface RemoteCopyInput {
   transport: Transport;

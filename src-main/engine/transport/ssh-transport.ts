@@ -15,6 +15,7 @@ import {
 import type { HostKeyVerdict } from './known-hosts';
 import { execCollecting, holdByPausing, readFileType, wrapUntilClosed } from './transport';
 import type { DirEntry, ExecOptions, ExecResult, ExecStream, FileStat, Transport } from './transport';
+import { sessionRefusedHint } from './ssh-sessions';
 import { findStoredPassphrase } from './stored-passphrases';
 
 export interface SshTarget {
@@ -189,7 +190,8 @@ export async function openExecStream(client: Client, where: string, command: str
   const channel = await new Promise<ClientChannel>((resolve, reject) => {
     client.exec(command, (error, opened) => {
       if (error) {
-        reject(sshFailed(`unable to run a command on ${where}`, error));
+        // OpenSSH answers "open failed" when the connection holds MaxSessions sessions already.
+        reject(sshFailed(`unable to run a command on ${where}`, error, /open failed/i.test(error.message) ? sessionRefusedHint : undefined));
         return;
       }
       opened.on('exit', (code: number | null, signal?: string) => {

@@ -31,6 +31,8 @@ export interface CopyInput {
   previous: PreviousBackup | null;
   reuse: 'off' | 'copy' | 'link';
   parallelJobs: number;
+  /** commands comparing checksums on the server at once (beside the tar streams, which are open by then) */
+  checksumJobs: number;
   compress: WireCompression;
   ctx: JobContext;
   onFileStored?: (file: BackupFileEntry) => void;
@@ -156,9 +158,9 @@ export async function copyFiles(input: CopyInput): Promise<CopyResult> {
   return { files, wireBytes, reusedBytes };
 }
 
-/** Hashes the candidates on the server, in parallelJobs streams; unreadable ones count as different. */
+/** Hashes the candidates on the server, in checksumJobs commands; unreadable ones count as different. */
 async function verifyByChecksum(input: CopyInput, candidates: readonly ReusedFile[]): Promise<{ same: ReusedFile[]; different: RemoteEntry[] }> {
-  const groups = splitIntoStreams(candidates.map((candidate) => candidate.entry), input.parallelJobs);
+  const groups = splitIntoStreams(candidates.map((candidate) => candidate.entry), input.checksumJobs);
   const results = await settleAll(input.ctx, groups.map((group) => hashRemoteFiles(input.transport, group, input.ctx.signal)));
   const unavailable = results.find((result) => result.unavailable !== null)?.unavailable;
   if (unavailable) {

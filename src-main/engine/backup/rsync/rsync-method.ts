@@ -12,6 +12,7 @@ import { formatBytes } from '../../check/age';
 import { openBackupSession } from '../../postgres/backup-api';
 import type { BackupServerFacts, BackupSession, BackupStart } from '../../postgres/backup-api';
 import type { CopyConnection } from '../../transport/ssh-copy-connection';
+import { sshdMaxSessions } from '../../transport/ssh-sessions';
 import type { CommandStreams } from '../../transport/transport';
 import type { BackupMethodInput, BackupMethodResult, BackupMethodRun } from '../backup-method';
 import { leaseSharedHasher } from '../background-hasher';
@@ -94,8 +95,12 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     ctx.progress({ phase: 'listing files' });
     const answers = Promise.allSettled([connected.sameSystem, connected.listing]);
     const tarCommand = buildTarCommand(compress);
-    const streamCount = Math.max(1, input.parallelJobs) + 1;
-    streams = prepareStreams(borrowConnection(transport), tarCommand, streamCount, ctx.signal);
+    const sessions = planSessions(input.parallelJobs);
+    if (sessions.streams < input.parallelJobs) {
+      ctx.log(`parallel_jobs ${input.parallelJobs}: ${sessions.streams} tar streams, as many as one SSH connection carries beside the backup's other commands under sshd's MaxSessions (${sshdMaxSessions} by default)`);
+    }
+    // and pg_control's
+    streams = prepareStreams(borrowConnection(transport), tarCommand, sessions.streams + 1, ctx.signal);
     const [sameSystem, listed] = await answers;
     if (sameSystem.status === 'rejected') throw sameSystem.reason;
     if (listed.status === 'rejected') throw listed.reason;
@@ -110,7 +115,7 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     // 3. The copy: reuse, parallel streams, pg_control last.
     if (compress !== 'off') ctx.log(`network compression: ${compress === 'zstd' ? 'zstd -1' : 'gzip -1 (the server has no zstd)'}`);
     const copy = await copyFiles({
-      transport, copies: streams, plan, dataFolder: input.dataFolder, previous: input.previous, reuse, parallelJobs: Math.max(1, input.parallelJobs), compress, ctx,
+      transport, copies: streams, plan, dataFolder: input.dataFolder, previous: input.previous, reuse, parallelJobs: sessions.streams, checksumJobs: sessions.checksumJobs, compress, ctx,
       ...(input.onFileStored ? { onFileStored: input.onFileStored } : {}),
       ...(linkedAhead ? { linkedAhead } : {}),
     });
@@ -142,6 +147,16 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
     await Promise.all([closePostgres(), closeSsh()]);
   }
 };
+
+/**
+ * Sessions open at once on the one SSH connection stay under sshd's MaxSessions, one spare: the tar
+ * streams and pg_control's, with the listing and the same-system check while they run, or with the
+ * commands that compare checksums on the server (before the copy).
+ */
+function planSessions(parallelJobs: number): { streams: number; checksumJobs: number } {
+  const streams = Math.min(Math.max(1, parallelJobs), sshdMaxSessions - 4);
+  return { streams, checksumJobs: Math.max(1, Math.min(streams, sshdMaxSessions - (streams + 1) - 1)) };
+}
 
 /** The connection lent to the tar streams: closing them leaves it open (the backup closes it once, at its end). */
 function borrowConnection(transport: CopyConnection): CommandStreams {
