@@ -45,6 +45,8 @@ export interface TestSshdOptions {
    * of the machine does not. Needs `unshare` and the right to mount (mountNamespaceRefusal() says).
    */
   bindMounts?: { source: string; target: string }[];
+  /** A line the login prints before every command, as a chatty ~/.bashrc would (letters, digits and spaces). */
+  greeting?: string;
 }
 
 /** Why sshd cannot run in a mount namespace of its own here (bindMounts), or null when it can. */
@@ -86,7 +88,9 @@ export async function startTestSshd(options: TestSshdOptions = {}): Promise<Test
   try {
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
-      await writeFile(configFile, renderConfig({ port, hostKey, authorizedKeys, pidFile: path.join(rootDir, 'sshd.pid'), rekeyLimit: options.rekeyLimit }));
+      await writeFile(configFile, renderConfig({
+        port, hostKey, authorizedKeys, pidFile: path.join(rootDir, 'sshd.pid'), rekeyLimit: options.rekeyLimit, greeting: options.greeting,
+      }));
       await run(sshdBinary, ['-t', '-f', configFile]);
       const started = spawnSshd(configFile, options.bindMounts ?? []);
       child = started.child;
@@ -129,7 +133,8 @@ export async function writeUnrelatedKnownHosts(sshd: TestSshd): Promise<string> 
   return file;
 }
 
-function renderConfig(cfg: { port: number; hostKey: string; authorizedKeys: string; pidFile: string; rekeyLimit: string | undefined }): string {
+function renderConfig(cfg: { port: number; hostKey: string; authorizedKeys: string; pidFile: string; rekeyLimit: string | undefined; greeting: string | undefined }): string {
+  if (cfg.greeting !== undefined && !/^[\w ]+$/.test(cfg.greeting)) throw new Error(`a greeting of letters, digits and spaces only: '${cfg.greeting}'`);
   return [
     `Port ${cfg.port}`,
     'ListenAddress 127.0.0.1',
@@ -150,6 +155,8 @@ function renderConfig(cfg: { port: number; hostKey: string; authorizedKeys: stri
     'LogLevel ERROR',
     'Subsystem sftp internal-sftp',
     ...(cfg.rekeyLimit ? [`RekeyLimit ${cfg.rekeyLimit}`] : []),
+    // The user's shell runs this instead of the command, which it then runs itself.
+    ...(cfg.greeting !== undefined ? [`ForceCommand echo ${cfg.greeting}; eval "$SSH_ORIGINAL_COMMAND"`] : []),
     '',
   ].join('\n');
 }

@@ -3,10 +3,12 @@
  * ssh2 with ssh_command's host, port, user and key, the pinned known_hosts, a
  * stored key passphrase) and runs `true`, as Barman's check runs
  * `ssh_command true`. Nothing can stop to ask for a password or a host key:
- * an unknown or changed host key and a refused key fail the check at once.
+ * an unknown or changed host key and a refused key fail the check at once, and
+ * so does a login shell that prints something before every command.
  */
 import { toErrorPayload } from '../../../shared/errors';
 import { openSshLogin } from '../backup/rsync/ssh-login';
+import { describeShellNoise, shellNoiseHint } from '../transport/shell-noise';
 import { failed, passed, type CheckDefinition } from './model';
 
 export const sshCheck: CheckDefinition = {
@@ -27,6 +29,10 @@ export const sshCheck: CheckDefinition = {
         if (result.code !== 0) {
           return failed(`\`true\` exited with code ${result.code} on the PostgreSQL server${stderr ? `: ${stderr.split('\n').at(-1)!.trim()}` : ''}`,
             'check the login shell of that user on the PostgreSQL server');
+        }
+        // `true` prints nothing: anything here comes from the login shell, and would corrupt every copy.
+        if (result.stdout.length > 0) {
+          return failed(`the login shell prints ${describeShellNoise(result.stdout)} before every command, which would corrupt the backups' copies`, shellNoiseHint);
         }
       } finally {
         await transport.close().catch(() => undefined);

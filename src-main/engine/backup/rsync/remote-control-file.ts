@@ -6,6 +6,7 @@
  * still runs; copies nothing.
  */
 import { EngineError } from '../../../../shared/errors';
+import { shellNoiseError } from '../../transport/shell-noise';
 import type { Transport } from '../../transport/transport';
 import { quoteShellArg } from './shell-quote';
 
@@ -18,6 +19,7 @@ export function controlFileHead(dataDirectory: string): { path: string; bytes: n
 export async function checkSameSystem(transport: Pick<Transport, 'description' | 'exec'>, dataDirectory: string, systemId: string, signal: AbortSignal): Promise<void> {
   const head = controlFileHead(dataDirectory);
   const result = await transport.exec(`head -c ${head.bytes} ${quoteShellArg(head.path)}`, { signal });
+  if (result.code === 0 && result.stdout.length > head.bytes) throw shellNoiseError(transport.description, result.stdout.subarray(0, result.stdout.length - head.bytes));
   const read = result.code === 0 && result.stdout.length === head.bytes
     ? { bytes: result.stdout }
     : { unreadable: result.stderr.toString('utf8').trim() || `exit ${result.code}` };

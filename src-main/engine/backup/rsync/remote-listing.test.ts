@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { createLocalTransport } from '../../transport/local-transport';
+import type { Transport } from '../../transport/transport';
 import { buildListCommand, listRemoteTree, parseListing } from './remote-listing';
 import type { ListingRoot } from './remote-listing';
 
@@ -29,7 +30,9 @@ test('parses what the listing command prints (run here by the local shell)', () 
   ];
   const run = spawnSync('sh', ['-c', buildListCommand(roots)]);
   assert.equal(run.status, 0, run.stderr.toString());
-  const entries = parseListing(run.stdout, roots);
+  const marker = Buffer.from('barkeep-listing\0');
+  assert.deepEqual(run.stdout.subarray(0, marker.length), marker, 'the output starts with its marker');
+  const entries = parseListing(run.stdout.subarray(marker.length), roots);
   const byPath = new Map(entries.map((entry) => [entry.backupPath, entry]));
 
   assert.ok(!byPath.has(''), 'the data folder itself is not an entry');
@@ -105,4 +108,22 @@ test('with `after`, the command lists once it resolves (what changed meanwhile i
   const refused = listRemoteTree(transport, roots, { after: failed.promise });
   failed.reject(new Error('the backup did not start'));
   await assert.rejects(refused, /the backup did not start/);
+});
+
+test('output the login shell printed before the listing is named, not parsed', async () => {
+  const data = path.join(root, 'greeted');
+  mkdirSync(data, { recursive: true });
+  writeFileSync(path.join(data, 'PG_VERSION'), '17\n');
+  const local = createLocalTransport();
+  // A shell that greets before running the command, as a chatty ~/.bashrc does.
+  const greeting: Pick<Transport, 'description' | 'exec'> = {
+    description: 'ssh postgres@db01:22',
+    exec: async (command, opts) => {
+      const result = await local.exec(command, opts);
+      return { ...result, stdout: Buffer.concat([Buffer.from('Welcome to db01\n'), result.stdout]) };
+    },
+  };
+  await assert.rejects(listRemoteTree(greeting, [{ remoteDir: data, backupPrefix: '' }]),
+    /the login shell on ssh postgres@db01:22 prints "Welcome to db01" before every command/);
+  assert.deepEqual((await listRemoteTree(local, [{ remoteDir: data, backupPrefix: '' }])).entries.map((entry) => entry.backupPath), ['PG_VERSION']);
 });

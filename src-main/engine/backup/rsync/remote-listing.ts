@@ -10,6 +10,7 @@
 import { PassThrough } from 'node:stream';
 import { EngineError } from '../../../../shared/errors';
 import type { ExecResult, FileType, Transport } from '../../transport/transport';
+import { shellNoiseError } from '../../transport/shell-noise';
 import { quoteShellArg } from './shell-quote';
 
 export interface ListingRoot {
@@ -57,12 +58,26 @@ const headUnreadableCode = 93;
 /** Its exit status when no go came (ListingOptions.after rejected). */
 const noGoCode = 94;
 
-/** The remote command: one find over every root, four NUL-terminated fields per entry, after the head if asked. */
+/** What the listing's output begins with: anything before it, the login shell printed. */
+const outputMarker = Buffer.from('barkeep-listing\0');
+
+/**
+ * The remote command: a marker, then one find over every root, four NUL-terminated fields per entry,
+ * after the head if asked.
+ */
 export function buildListCommand(roots: readonly ListingRoot[], head?: ListingOptions['head']): string {
   const dirs = roots.map((root) => quoteShellArg(root.remoteDir)).join(' ');
   // -H: a root that is itself a symlink (a data folder on another volume) is followed; nothing below it is.
   const find = `LC_ALL=C find -H ${dirs} -printf '%H\\0%y %s %T@ %m\\0%P\\0%l\\0'`;
-  return head ? `head -c ${head.bytes} ${quoteShellArg(head.path)} || exit ${headUnreadableCode}; ${find}` : find;
+  const marker = "printf 'barkeep-listing\\0'";
+  return head ? `${marker}; head -c ${head.bytes} ${quoteShellArg(head.path)} || exit ${headUnreadableCode}; ${find}` : `${marker}; ${find}`;
+}
+
+/** The command's own output, after the marker; throws when the login shell printed something first. */
+function ownOutput(stdout: Buffer, where: string): Buffer {
+  const at = stdout.indexOf(outputMarker);
+  if (at > 0) throw shellNoiseError(where, stdout.subarray(0, at));
+  return at === 0 ? stdout.subarray(outputMarker.length) : stdout;
 }
 
 /** Runs `command` on the host once `after` resolves: it waits there for a line on its stdin, or exits at its end. */
@@ -83,7 +98,8 @@ export async function listRemoteTree(transport: Pick<Transport, 'description' | 
   const { head, after } = opts;
   const command = buildListCommand(roots, head);
   const signal = opts.signal ? { signal: opts.signal } : {};
-  const result = after ? await execAfter(transport, command, after, signal) : await transport.exec(command, signal);
+  const answered = after ? await execAfter(transport, command, after, signal) : await transport.exec(command, signal);
+  const result = { ...answered, stdout: ownOutput(answered.stdout, transport.description) };
   if (head && result.code === headUnreadableCode) {
     return { entries: [], vanished: [], head: { unreadable: result.stderr.toString('utf8').trim() || `exit ${result.code}` } };
   }
