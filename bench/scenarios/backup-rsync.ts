@@ -3,9 +3,9 @@
  * pgbench cluster, against pg_basebackup -Fp -X none and cp -a: full backups
  * (1 stream, parallel_jobs' default, which the targets are measured on; 2 streams; network_compression:
  * zstd on the wire), and, with the default too, the incremental after a confined change and after a
- * pgbench run that touches every table. These run over the SSH connection the run before kept
- * (ssh_connection_persist); the full and the confined incremental also run with a new login each
- * (their own key, and nothing kept). Two more lines measure the
+ * pgbench run that touches every table. These run over the SSH connection and PostgreSQL session the
+ * run before kept (connection_persist); the full and the confined incremental also run with a new login
+ * and session each (their own key and server name, and nothing kept). Two more lines measure the
  * transport's floor on this machine: the same tar over SSH with nothing stored,
  * through OpenSSH's client and through Barkeep's own ssh2 login. Notes say what bound each; after each
  * confined incremental, its fixed steps (SSH login, first command, backup start and stop) are timed alone.
@@ -21,7 +21,7 @@ import { closeKeptSshLogins, openSshCopyLogin } from '../../src-main/engine/back
 import { loadConfig } from '../../src-main/engine/config/load';
 import type { ServerConfig } from '../../src-main/engine/config/load';
 import type { JobContext } from '../../src-main/engine/jobs/job-queue';
-import { openBackupSession } from '../../src-main/engine/postgres/backup-api';
+import { closeKeptBackupSessions, openBackupSession } from '../../src-main/engine/postgres/backup-api';
 import { runAsClusterOwner } from '../../src-main/engine/postgres/local-cluster';
 import { startTestCluster } from '../../test/support/pg-cluster';
 import type { TestCluster } from '../../test/support/pg-cluster';
@@ -76,8 +76,8 @@ async function setUp(ctx: ScenarioContext, opts: BackupRsyncOptions): Promise<Sc
   ctx.onTeardown(() => cluster.stop());
   const sshd = await startTestSshd();
   ctx.onTeardown(() => sshd.stop());
-  // Before sshd stops (cleanups run last first): the connection the last run kept.
-  ctx.onTeardown(() => closeKeptSshLogins());
+  // Before sshd and the cluster stop (cleanups run last first): the connection and the session the last run kept.
+  ctx.onTeardown(() => Promise.all([closeKeptSshLogins(), closeKeptBackupSessions()]).then(() => {}));
   const workDir = await makeTempDir('bench-backup-rsync');
   ctx.removeAtEnd(workDir);
   const servers = await writeServers(workDir, cluster, sshd);
@@ -161,8 +161,8 @@ async function setUp(ctx: ScenarioContext, opts: BackupRsyncOptions): Promise<Sc
 
 /**
  * The servers the runs back up: `bench` and `bench-zstd` share one login, so each run takes up the
- * connection the run before kept; `bench-new-login` logs in with its own copy of the key (another
- * login: it never takes theirs) and keeps nothing.
+ * connection the run before kept (and a session of its server's); `bench-new-login` logs in with its own
+ * copy of the key (another login: it never takes theirs), has its own session name, and keeps nothing.
  */
 async function writeServers(workDir: string, cluster: TestCluster, sshd: TestSshd): Promise<{ plain: ServerConfig; compressed: ServerConfig; newLogin: ServerConfig }> {
   const home = path.join(workDir, 'home');
@@ -177,7 +177,7 @@ async function writeServers(workDir: string, cluster: TestCluster, sshd: TestSsh
   ];
   await writeFile(path.join(home, 'conf.d', 'bench.conf'), [
     ...server('bench', sshd.privateKeyPath, []), ...server('bench-zstd', sshd.privateKeyPath, ['network_compression = on']),
-    ...server('bench-new-login', ownKey, ['ssh_connection_persist = 0']),
+    ...server('bench-new-login', ownKey, ['connection_persist = 0']),
   ].join('\n'));
   const servers = loadConfig(path.join(home, 'barkeep.conf')).servers;
   const named = (name: string): ServerConfig => servers.find((one) => one.name === name)!;
@@ -342,8 +342,8 @@ function readStatFields(stat: string): string[] {
 function describeRun(setup: Setup): string[] {
   const notes = [
     `source: ${formatMegabytes(setup.sourceBytes)} (du -sb, pg_wal included; backups leave its contents out); MB/s counts that size for every row`,
-    'pg_basebackup: -X none -c fast (fsync on); rsync method: immediate_checkpoint, the SSH connection the run before kept (ssh_connection_persist, as for backups a minute apart in the app)'
-      + ' unless the row says "new SSH login" (its connection carries the commands and the tar streams; aes128-gcm), SHA-256 of every stored file,'
+    'pg_basebackup: -X none -c fast (fsync on); rsync method: immediate_checkpoint, the SSH connection and PostgreSQL session the run before kept (connection_persist, as for backups a minute apart in the app)'
+      + ' unless the row says "new SSH login" (a new session too; its connection carries the commands and the tar streams; aes128-gcm), SHA-256 of every stored file,'
       + ' then the sync the orchestrator does (syncfs); not timed: its manifest, backup.json and catalog (~30 ms). Runs share one process, as backups do in the app: the read rings, the'
       + ' copy blocks and the worker thread that hashes and stores small files serve the next run (a CLI backup starts them once). cp -a and the ssh + tar lines store nothing durably',
     `bound by (medians per run): CPU seconds of barkeep (all its threads), tools, sshd+tar and postgres; the machine's ${cores} cores busy, other tenants included`,

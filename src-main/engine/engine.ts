@@ -35,6 +35,7 @@ import { selectBackup } from './backup/backup-selector';
 import { deleteBackup } from './backup/delete-backup';
 import { runBackup } from './backup/run-backup';
 import { closeKeptSshLogins } from './backup/rsync/ssh-login';
+import { closeKeptBackupSessions } from './postgres/backup-api';
 import type { VerifyReport } from './backup/verify-backup';
 import { runVerifyJob } from './backup/verify-job';
 import { setBackupKeep } from './retention/keep';
@@ -451,7 +452,7 @@ export class Engine {
     this.listeners.clear();
     this.diskWatch.dispose();
     this.catalog.close();
-    await closeKeptSshLogins();
+    await Promise.all([closeKeptSshLogins(), closeKeptBackupSessions()]);
   }
 
   private summarise(server: ServerConfig, diskSample: DiskUsageSample | undefined): ServerSummary {

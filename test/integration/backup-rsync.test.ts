@@ -78,6 +78,8 @@ describe('backup method rsync', () => {
     assert.ok(found, `server ${name} not in the configuration`);
     return found;
   };
+  /** Sessions of `name`'s backups on the cluster: a failed backup leaves none (only a successful one's is kept). */
+  const sessionsOf = (name: string): Promise<string> => cluster!.psql(`select count(*) from pg_stat_activity where application_name = 'barkeep backup ${name}'`);
   const newDataFolder = (name: string): string => {
     const folder = path.join(workDir, name, 'data');
     mkdirSync(folder, { recursive: true });
@@ -300,7 +302,7 @@ describe('backup method rsync', () => {
       },
     );
     assert.deepEqual(readdirSync(dataFolder), []);
-    assert.equal(await cluster.psql("select count(*) from pg_stat_activity where application_name like 'barkeep backup%'"), '0');
+    assert.equal(await sessionsOf('pg-moved'), '0', 'no session of the failed backup stays (a successful backup\'s may be kept)');
   });
 
   it('cancelled mid-copy: rejects as cancelled and the server backup is stopped', async () => {
@@ -320,7 +322,7 @@ describe('backup method rsync', () => {
     );
     assert.ok(controller.signal.aborted, 'cancelled while copying, not after');
     assert.ok(recorded.logs.some((line) => /backup was stopped on the server/.test(line)), recorded.logs.join('\n'));
-    assert.equal(await cluster.psql("select count(*) from pg_stat_activity where application_name like 'barkeep backup%'"), '0');
+    assert.equal(await sessionsOf('pg'), '0', 'no session of the failed backup stays (a successful backup\'s may be kept)');
     // A new backup can start and stop at once: nothing is left waiting on the server.
     const started = await runAsClusterOwner(path.join(cluster.binDir, 'psql'), [
       '-X', '-Atq', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'postgres', '-d', 'postgres',
@@ -347,7 +349,7 @@ describe('backup method rsync', () => {
         },
       );
       assert.ok(recorded.logs.some((line) => /backup was stopped on the server/.test(line)), recorded.logs.join('\n'));
-      assert.equal(await cluster.psql("select count(*) from pg_stat_activity where application_name like 'barkeep backup%'"), '0');
+      assert.equal(await sessionsOf('pg'), '0', 'no session of the failed backup stays (a successful backup\'s may be kept)');
     } finally {
       execFileSync('umount', [small]);
     }

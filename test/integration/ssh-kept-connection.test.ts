@@ -1,9 +1,11 @@
 /**
- * The rsync method's SSH connection kept between backups (ssh_connection_persist)
- * through the real sshd: the next backup runs over the same connection (the same
- * sshd process serves it); 0 closes it; a kept connection whose server no longer
- * answers (its sshd process stopped) gives way to a new login within seconds; one
- * whose host key known_hosts no longer pins is refused, as a new login would be.
+ * The rsync method's SSH connection and PostgreSQL session kept between backups
+ * (connection_persist) through the real sshd: the next backup runs over the same
+ * connection (the same sshd process serves it) and on the same backend; 0 closes
+ * both; a kept connection whose server no longer answers (its sshd process
+ * stopped) gives way to a new login within seconds, a kept session whose backend
+ * was terminated to a new session; a connection whose host key known_hosts no
+ * longer pins is refused, as a new login would be.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { EngineError } from '../../shared/errors';
 import type { BackupMethodResult } from '../../src-main/engine/backup/backup-method';
 import { runRsyncBackup } from '../../src-main/engine/backup/rsync/rsync-method';
 import { closeKeptSshLogins } from '../../src-main/engine/backup/rsync/ssh-login';
+import { closeKeptBackupSessions } from '../../src-main/engine/postgres/backup-api';
 import { loadConfig } from '../../src-main/engine/config/load';
 import type { ServerConfig } from '../../src-main/engine/config/load';
 import type { TestCluster } from '../support/pg-cluster';
@@ -38,12 +41,12 @@ describe('ssh connection kept between backups', () => {
       `[${name}]`, `conninfo = ${cluster!.conninfo}`, 'backup_method = rsync', 'immediate_checkpoint = on',
       `ssh_command = ssh -p ${sshd!.port} -i ${sshd!.privateKeyPath} -o UserKnownHostsFile=${sshd!.knownHostsFile} postgres@127.0.0.1`, ...extra, '',
     ];
-    writeFileSync(path.join(home, 'barkeep.conf'), [`[barkeep]\nbarkeep_home = ${home}\n`, ...server('kept', []), ...server('closed', ['ssh_connection_persist = 0'])].join('\n'));
+    writeFileSync(path.join(home, 'barkeep.conf'), [`[barkeep]\nbarkeep_home = ${home}\n`, ...server('kept', []), ...server('closed', ['connection_persist = 0'])].join('\n'));
     servers = loadConfig(path.join(home, 'barkeep.conf')).servers;
   });
 
   after(async () => {
-    await closeKeptSshLogins();
+    await Promise.all([closeKeptSshLogins(), closeKeptBackupSessions()]);
     await Promise.all([cluster?.stop(), sshd?.stop()]);
     await removeTempDir(workDir);
   });
@@ -62,6 +65,16 @@ describe('ssh connection kept between backups', () => {
     for (let waited = 0; waited < 5_000 && sshd!.connectionPids().length !== expected; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
     return sshd!.connectionPids();
   };
+  /** The backends of a server's backup sessions, once the closes under way are done. */
+  const backends = async (name: string): Promise<string[]> => {
+    const query = `select pid from pg_stat_activity where application_name = 'barkeep backup ${name}' order by pid`;
+    for (let waited = 0; waited < 5_000; waited += 50) {
+      const pids = (await cluster!.psql(query)).split('\n').filter(Boolean);
+      if (pids.length <= 1) return pids;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return (await cluster!.psql(query)).split('\n').filter(Boolean);
+  };
   const assertRestorable = (result: BackupMethodResult): void => {
     assert.ok(result.files.some((file) => file.path === 'global/pg_control'), 'the backup holds pg_control');
     assert.ok(result.files.some((file) => file.path === 'backup_label'), 'the backup holds its label');
@@ -78,11 +91,26 @@ describe('ssh connection kept between backups', () => {
     assert.deepEqual(await settledConnections(1), [kept], 'the second backup used the same sshd connection');
   });
 
-  it('closes the connection after the backup when ssh_connection_persist is 0', async () => {
+  it('closes the connection after the backup when connection_persist is 0', async () => {
     await closeKeptSshLogins();
     await settledConnections(0);
     assertRestorable(await backUp('closed'));
     assert.deepEqual(await settledConnections(0), []);
+    assert.deepEqual(await backends('closed'), [], 'and the PostgreSQL session');
+  });
+
+  it('runs the next backup on the PostgreSQL backend the last one kept, and on a new one once that is gone', async () => {
+    await closeKeptBackupSessions();
+    assertRestorable(await backUp('kept'));
+    const [kept, ...others] = await backends('kept');
+    assert.ok(kept, 'the session stays after the backup');
+    assert.deepEqual(others, []);
+    assertRestorable(await backUp('kept'));
+    assert.deepEqual(await backends('kept'), [kept], 'the second backup ran on the same backend');
+    await cluster!.psql(`select pg_terminate_backend(${kept})`);
+    assertRestorable(await backUp('kept'));
+    const [renewed] = await backends('kept');
+    assert.ok(renewed !== undefined && renewed !== kept, 'a new session served the backup');
   });
 
   it('logs in again when the kept connection no longer answers', { timeout: 60_000 }, async () => {

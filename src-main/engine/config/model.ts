@@ -43,8 +43,8 @@ export interface ServerConfig {
   streamingConninfo: string | null;
   primaryConninfo: string | null;
   sshCommand: string | null;
-  /** seconds the rsync method's SSH connection stays open after a backup, for the next one; 0 closes it */
-  sshConnectionPersist: number;
+  /** seconds the rsync method's SSH connection and PostgreSQL session stay open after a backup, for the next one; 0 closes them */
+  connectionPersist: number;
   backupMethod: 'rsync' | 'postgres';
   backupOptions: Array<'concurrent_backup' | 'external_configuration'>;
   /** postgres method: the server's manifest checksums, or hashing on arrival */

@@ -47,7 +47,7 @@ export function buildServerConfig(
     streamingConninfo: pick('streaming_conninfo'),
     primaryConninfo: pick('primary_conninfo'),
     sshCommand: pick('ssh_command'),
-    sshConnectionPersist: pick('ssh_connection_persist'),
+    connectionPersist: pick('connection_persist'),
     backupMethod: pick('backup_method'),
     backupOptions: pick('backup_options'),
     backupChecksums: pick('backup_checksums'),

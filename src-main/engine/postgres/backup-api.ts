@@ -3,10 +3,15 @@
  * pg_backup_start/pg_backup_stop on 15+, pg_start_backup/pg_stop_backup
  * before, and the server facts a backup records. A started backup belongs to
  * the session: close() always ends it (pg_backup_stop, else by disconnecting,
- * which makes the server abort it). Never copies a file.
+ * which makes the server abort it). After a stopped backup the session may be
+ * kept for the next one (connection_persist): its backend stays, its caches
+ * warm. Never copies a file.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import { EngineError } from '../../../shared/errors';
+import { KeptConnections } from '../transport/kept-connections';
+import type { KeepableConnection } from '../transport/kept-connections';
 import { formatSegmentName, parseLsn, parseSizeSetting, segmentNumberOf } from '../wal/lsn';
 import { connectPostgres } from './connect';
 
@@ -60,23 +65,69 @@ export interface BackupSession {
   readZoneOffset(abbreviation: string): Promise<number | null>;
   /** Ends a started backup that was not stopped, then disconnects; never throws. Returns how the backup ended. */
   close(): Promise<'not-started' | 'stopped' | 'stopped-on-close' | 'aborted-by-disconnect'>;
+  /** After a stopped backup, keeps the session open `persistMs` for the next backup of the server; otherwise as close(). */
+  release(persistMs: number): ReturnType<BackupSession['close']>;
 }
 
 const stopOnCloseTimeoutMs = 15_000;
 
-/** Connects, reads the facts a backup needs and holds the session for start/stop. */
+/** A session kept between backups, per conninfo and application name. */
+interface KeptSession extends KeepableConnection {
+  client: pg.Client;
+}
+const keptSessions = new KeptConnections<KeptSession>();
+/** How long a kept session has to answer; a new one is opened after that. */
+const keptSessionAnswerMs = 5_000;
+
+/**
+ * Connects (or takes up the session kept after the server's last backup, if it answers), reads the facts
+ * a backup needs and holds the session for start/stop.
+ */
 export async function openBackupSession(conninfo: string, opts: { signal?: AbortSignal; applicationName?: string } = {}): Promise<BackupSession> {
-  const client = await connectPostgres(conninfo, { applicationName: opts.applicationName ?? 'barkeep backup', ...(opts.signal ? { signal: opts.signal } : {}) });
+  const applicationName = opts.applicationName ?? 'barkeep backup';
+  const key = JSON.stringify([conninfo, applicationName]);
+  const kept = keptSessions.take(key);
+  if (kept) {
+    // The facts are read again (a tablespace may have come since): that is the question it must answer.
+    const answered = await Promise.race([readFacts(kept.client), delay(keptSessionAnswerMs, null, { ref: false })]).catch(() => null);
+    if (answered) return createSession(kept, conninfo, key, answered.facts, answered.pid);
+    void kept.close();
+  }
+  const client = await connectPostgres(conninfo, { applicationName, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const session = keepable(client);
   try {
     const { facts, pid } = await readFacts(client);
-    return createSession(client, conninfo, facts, pid);
+    return createSession(session, conninfo, key, facts, pid);
   } catch (error) {
     await client.end().catch(() => {});
     throw error;
   }
 }
 
-function createSession(client: pg.Client, conninfo: string, facts: BackupServerFacts, pid: number): BackupSession {
+/** Closes every kept session: a host shutting down, a test or the bench ending. */
+export function closeKeptBackupSessions(): Promise<void> {
+  return keptSessions.closeAll();
+}
+
+function keepable(client: pg.Client): KeptSession {
+  let ended = false;
+  client.once('end', () => {
+    ended = true;
+  });
+  // The socket, to let a kept session not hold the process open (pg has no call of its own for it).
+  const socket = client.connection.stream as { ref?: () => void; unref?: () => void };
+  return {
+    client,
+    get closed() {
+      return ended;
+    },
+    setActive: (active) => (active ? socket.ref?.() : socket.unref?.()),
+    close: () => client.end().catch(() => {}),
+  };
+}
+
+function createSession(kept: KeptSession, conninfo: string, key: string, facts: BackupServerFacts, pid: number): BackupSession {
+  const { client } = kept;
   let state: 'idle' | 'started' | 'stopped' = 'idle';
   const modern = facts.versionNum >= 150000;
   const cancel = async (): Promise<void> => {
@@ -147,7 +198,13 @@ function createSession(client: pg.Client, conninfo: string, facts: BackupServerF
     return outcome;
   };
 
-  return { facts, start, stop, readZoneOffset, close };
+  const release = async (persistMs: number): ReturnType<BackupSession['close']> => {
+    if (state !== 'stopped' || persistMs <= 0) return close();
+    await keptSessions.keep(key, kept, persistMs);
+    return 'stopped';
+  };
+
+  return { facts, start, stop, readZoneOffset, close, release };
 }
 
 async function readFacts(client: pg.Client): Promise<{ facts: BackupServerFacts; pid: number }> {

@@ -2,8 +2,8 @@
  * Backup method `rsync` (Barman's name; no rsync binary involved): the
  * concurrent backup API held on one PostgreSQL session while the data folder
  * and tablespaces come over one SSH connection (ssh2, its reads landing in a
- * kept ring: ssh-copy-connection.ts; kept open afterwards for the next backup,
- * ssh_connection_persist), unchanged files reused from the previous backup.
+ * kept ring: ssh-copy-connection.ts; both kept open afterwards for the next
+ * backup, connection_persist), unchanged files reused from the previous backup.
  * Fills dataFolder only; the store is the orchestrator's.
  */
 import { setTimeout as delay } from 'node:timers/promises';
@@ -66,19 +66,20 @@ export const runRsyncBackup: BackupMethodRun = async (input) => {
   let streams: PreparedStreams | null = null;
   // Each connection closes as soon as the backup is done with it, and waits for its server meanwhile
   // (sshd's goodbye, the backend's exit): SSH's while the backup stops, PostgreSQL's while the label is written.
-  // After a copy that went well, SSH's is kept open instead (ssh_connection_persist) for the next backup.
+  // After a copy that went well, SSH's is kept open instead (connection_persist) for the next backup, and so is
+  // PostgreSQL's after the backup stopped.
   let sshClosed: Promise<void> | null = null;
   let copied = false;
   const keepSsh = async (): Promise<void> => {
     // Kept only once the tar streams nobody took have ended (an empty list ends them at once); closed if they linger.
     const ended = await Promise.race([(streams?.close() ?? Promise.resolve()).then(() => true, () => false), delay(streamsEndMs, false, { ref: false })]);
-    await (ended ? keepSshCopyLogin(input.server.sshCommand!, transport, input.server.sshConnectionPersist * 1000) : transport.close());
+    await (ended ? keepSshCopyLogin(input.server.sshCommand!, transport, input.server.connectionPersist * 1000) : transport.close());
   };
   const closeSsh = (): Promise<void> => (sshClosed ??= copied
     ? keepSsh().catch(() => transport.close())
     : Promise.all([transport.close().catch(() => {}), streams?.close().catch(() => {})]).then(() => {}));
   let sessionClosed: Promise<void> | null = null;
-  const closePostgres = (): Promise<void> => (sessionClosed ??= closeSession(session, ctx));
+  const closePostgres = (): Promise<void> => (sessionClosed ??= closeSession(session, ctx, input.server.connectionPersist * 1000));
   try {
     const { facts } = session;
     if (input.previous && reuse !== 'off' && !horizon) {
@@ -236,7 +237,7 @@ async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInpu
   }
   await Promise.all([
     sshResult.status === 'fulfilled' ? (sshResult.value as CopyConnection).close().catch(() => {}) : null,
-    sessionResult.status === 'fulfilled' ? closeSession(sessionResult.value as BackupSession, ctx) : null,
+    sessionResult.status === 'fulfilled' ? closeSession(sessionResult.value as BackupSession, ctx, 0) : null,
   ]);
   // A cancel of the job wins; otherwise the first failure in that order, not the cancels it caused;
   // when all are such cancels, the same-system check caused them.
@@ -248,9 +249,12 @@ async function connectAndStart(input: BackupMethodInput, reuse: BackupMethodInpu
   throw (results.find((result) => result.status === 'rejected') as PromiseRejectedResult).reason;
 }
 
-/** Ends the session, saying so when a backup it started had to be stopped (or aborted) on the way. */
-async function closeSession(session: BackupSession, ctx: BackupMethodInput['ctx']): Promise<void> {
-  const ended = await session.close();
+/**
+ * Ends the session (or keeps it `persistMs` for the next backup, once its backup stopped), saying so when a
+ * backup it started had to be stopped (or aborted) on the way.
+ */
+async function closeSession(session: BackupSession, ctx: BackupMethodInput['ctx'], persistMs: number): Promise<void> {
+  const ended = await session.release(persistMs);
   if (ended === 'stopped-on-close') ctx.log('the backup was stopped on the server after the failure', 'warn');
   if (ended === 'aborted-by-disconnect') ctx.log('the backup session was closed: the server aborts its backup', 'warn');
 }

@@ -5,7 +5,7 @@
  * known_hosts, and a passphrase kept in the secret store. The backups, the
  * `ssh` check and remote restores all log in here, so a check that passes means
  * the backup's login works too. A backup's connection may be kept open after
- * it (ssh_connection_persist) for the next backup of the same login to take up.
+ * it (connection_persist) for the next backup of the same login to take up.
  */
 import { EngineError } from '../../../../shared/errors';
 import { openSshCopyConnection } from '../../transport/ssh-copy-connection';
@@ -40,7 +40,7 @@ export async function openSshCopyLogin(sshCommand: string, options: SshLoginOpti
   return (await takeKeptConnection(target, options.signal)) ?? openSshCopyConnection(target);
 }
 
-/** Keeps a copy connection for `idleMs` (ssh_connection_persist) for the next backup over the same login; 0 closes it. */
+/** Keeps a copy connection for `idleMs` (connection_persist) for the next backup over the same login; 0 closes it. */
 export function keepSshCopyLogin(sshCommand: string, connection: CopyConnection, idleMs: number): Promise<void> {
   return keptCopyConnections.keep(loginKey(resolveLogin(sshCommand, { keyHint: '' })), connection, idleMs);
 }
