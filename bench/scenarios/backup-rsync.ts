@@ -393,17 +393,17 @@ function describeRun(setup: Setup): string[] {
   const confined = medianWall(confinedName);
   const confinedNewLogin = medianWall(confinedNewLoginName);
   const rewrite = medianWall(rewriteName);
-  if (full && confined) notes.push(`incremental after a confined change: ${((confined / full) * 100).toFixed(0)}% of the full backup's time (target ≤ 15%), both over the connection the run before kept`);
+  if (full && confined) notes.push(`incremental after a confined change: ${((confined / full) * 100).toFixed(0)}% of the full backup's time (target ≤ 15%), both over the connection and session the run before kept`);
   if (fullNewLogin && confinedNewLogin) {
     notes.push(`incremental after a confined change, new SSH login: ${((confinedNewLogin / fullNewLogin) * 100).toFixed(0)}% of the full's time with a new login too;`
-      + ` the kept connection saves ${((confinedNewLogin - (confined ?? confinedNewLogin)) * 1000).toFixed(0)} ms of it`);
+      + ` the kept connection and session save ${((confinedNewLogin - (confined ?? confinedNewLogin)) * 1000).toFixed(0)} ms of it`);
   }
   if (fullNewLogin && setup.fixedCosts.length > 0) {
     const cost = (read: (costs: FixedCosts) => number): number => median(setup.fixedCosts.map(read));
     const floor = cost((costs) => costs.login) + cost((costs) => costs.firstCommand) + cost((costs) => costs.stop);
     notes.push(`its fixed costs, timed alone after each run (medians): SSH login ${cost((costs) => costs.login).toFixed(0)} ms, its first command ${cost((costs) => costs.firstCommand).toFixed(0)} ms,`
       + ` pg_backup_start ${cost((costs) => costs.start).toFixed(0)} ms (runs during the login), pg_backup_stop ${cost((costs) => costs.stop).toFixed(0)} ms:`
-      + ` ${floor.toFixed(0)} ms (${((floor / 1000 / fullNewLogin) * 100).toFixed(0)}% of the full with a new login) before a file is listed or copied; a kept connection skips the login and sshd's session setup`);
+      + ` ${floor.toFixed(0)} ms (${((floor / 1000 / fullNewLogin) * 100).toFixed(0)}% of the full with a new login) before a file is listed or copied; a kept connection skips the login and sshd's session setup, a kept session a fresh backend`);
   }
   if (full && rewrite) notes.push(`incremental after pgbench on every table: ${((rewrite / full) * 100).toFixed(0)}% of the full's time (reuse is per file: a touched segment is stored again)`);
   return notes;
