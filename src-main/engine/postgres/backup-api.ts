@@ -94,10 +94,10 @@ export async function openBackupSession(conninfo: string, opts: { signal?: Abort
     void kept.close();
   }
   const client = await connectPostgres(conninfo, { applicationName, ...(opts.signal ? { signal: opts.signal } : {}) });
-  const session = keepable(client);
+  const keepableClient = keepable(client);
   try {
     const { facts, pid } = await readFacts(client);
-    return createSession(session, conninfo, key, facts, pid);
+    return createSession(keepableClient, conninfo, key, facts, pid);
   } catch (error) {
     await client.end().catch(() => {});
     throw error;

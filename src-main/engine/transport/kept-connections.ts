@@ -1,7 +1,8 @@
 /**
- * Connections kept open between uses, one per login, for a while after the
- * last one (as OpenSSH's ControlPersist does): the next backup of the server
- * skips the SSH login and sshd's setup of a first session. Owns only the
+ * Connections kept open between uses, one per key (an SSH login, a
+ * PostgreSQL session's conninfo), for a while after the last one (as
+ * OpenSSH's ControlPersist does): the next backup of the server skips the SSH
+ * login and sshd's setup of a first session, or a fresh backend. Owns only the
  * keeping and the letting go; whether a kept connection may still serve (it
  * answers, its host key is still pinned) is the taker's question. A kept
  * connection never keeps the process alive.
