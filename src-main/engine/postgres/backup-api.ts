@@ -7,7 +7,6 @@
  * kept for the next one (connection_persist): its backend stays, its caches
  * warm. Never copies a file.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import { EngineError } from '../../../shared/errors';
 import { KeptConnections } from '../transport/kept-connections';
@@ -86,13 +85,9 @@ const keptSessionAnswerMs = 5_000;
 export async function openBackupSession(conninfo: string, opts: { signal?: AbortSignal; applicationName?: string } = {}): Promise<BackupSession> {
   const applicationName = opts.applicationName ?? 'barkeep backup';
   const key = JSON.stringify([conninfo, applicationName]);
-  const kept = keptSessions.take(key);
-  if (kept) {
-    // The facts are read again (a tablespace may have come since): that is the question it must answer.
-    const answered = await Promise.race([readFacts(kept.client), delay(keptSessionAnswerMs, null, { ref: false })]).catch(() => null);
-    if (answered) return createSession(kept, conninfo, key, answered.facts, answered.pid);
-    void kept.close();
-  }
+  // The facts are read again (a tablespace may have come since): that is the question it must answer.
+  const kept = await keptSessions.takeAnswering(key, (session) => readFacts(session.client), keptSessionAnswerMs, opts.signal);
+  if (kept) return createSession(kept.connection, conninfo, key, kept.answer.facts, kept.answer.pid);
   const client = await connectPostgres(conninfo, { applicationName, ...(opts.signal ? { signal: opts.signal } : {}) });
   const keepableClient = keepable(client);
   try {

@@ -58,6 +58,27 @@ export class KeptConnections<T extends KeepableConnection> {
     return entry.connection;
   }
 
+  /**
+   * The connection kept under `key` with its answer to `ask` (a liveness question: a peer gone without a
+   * word leaves a connection open on this side), if it answers non-null within `withinMs` and before
+   * `signal`; otherwise null, and a connection that did not answer is closed.
+   */
+  async takeAnswering<R>(key: string, ask: (connection: T, deadline: AbortSignal) => Promise<R | null>, withinMs: number,
+    signal?: AbortSignal): Promise<{ connection: T; answer: R } | null> {
+    const connection = this.take(key);
+    if (!connection) return null;
+    const deadline = AbortSignal.any([AbortSignal.timeout(withinMs), ...(signal ? [signal] : [])]);
+    // Some questions cannot be cancelled (opening an SSH channel): the deadline races them.
+    const givenUp = new Promise<null>((resolve) => {
+      if (deadline.aborted) resolve(null);
+      deadline.addEventListener('abort', () => resolve(null), { once: true });
+    });
+    const answer = await Promise.race([ask(connection, deadline).catch(() => null), givenUp]);
+    if (answer !== null) return { connection, answer };
+    void letGo(connection);
+    return null;
+  }
+
   get size(): number {
     return this.kept.size;
   }

@@ -55,17 +55,9 @@ export function closeKeptSshLogins(): Promise<void> {
  * with, and a command answers (a peer gone without a word, a network cut, leaves it open on this side).
  */
 async function takeKeptConnection(target: SshTarget, signal: AbortSignal | undefined): Promise<CopyConnection | null> {
-  const kept = keptCopyConnections.take(loginKey(target));
-  if (!kept) return null;
-  const deadline = AbortSignal.any([AbortSignal.timeout(keptConnectionAnswerMs), ...(signal ? [signal] : [])]);
-  // Opening a channel cannot be cancelled: the deadline races it.
-  const givenUp = new Promise<false>((resolve) => deadline.addEventListener('abort', () => resolve(false), { once: true }));
-  const answers = isHostKeyStillPinned(target, kept.hostKey)
-    .then(async (pinned) => pinned && (await kept.exec('true', { signal: deadline })).code === 0)
-    .catch(() => false);
-  if (await Promise.race([answers, givenUp])) return kept;
-  void kept.close().catch(() => {});
-  return null;
+  const serves = async (kept: CopyConnection, deadline: AbortSignal): Promise<true | null> =>
+    (await isHostKeyStillPinned(target, kept.hostKey)) && (await kept.exec('true', { signal: deadline })).code === 0 ? true : null;
+  return (await keptCopyConnections.takeAnswering(loginKey(target), serves, keptConnectionAnswerMs, signal))?.connection ?? null;
 }
 
 function loginKey(target: SshTarget): string {
